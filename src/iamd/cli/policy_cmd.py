@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from iamd.cli import validate_cmd
 from iamd.policy import MalformedPolicyError
 from iamd.policy.parser import load_json
 from iamd.policy.workload import load_workload
@@ -24,6 +25,7 @@ def register(commands: Any) -> None:
         "--bench", action="store_true", help="with --workload: time the evaluation alone"
     )
     simulate.set_defaults(handler=run_simulate)
+    validate_cmd.register(sub)
 
 
 def _read_json(path: Path) -> Any:
