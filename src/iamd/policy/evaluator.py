@@ -159,7 +159,7 @@ class Evaluator:
     def evaluate(self, request: Request) -> Decision:
         """Decide ``request``.  Never raises for a well-formed request; fails closed."""
         plan = self._plans.get(request.action) or self._plan(request.action)
-        if plan.simple:
+        if plan.simple and request.same_account:
             resource = request.resource
             context = request.context
             identity = plan.identity

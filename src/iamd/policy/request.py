@@ -82,6 +82,8 @@ class Request:
     resource: str
     resource_account: str | None
     context: Mapping[str, ContextValue]
+    same_account: bool
+    """The caller and the resource are in one account (decided once, at build time)."""
 
     @classmethod
     def build(
@@ -101,12 +103,7 @@ class Request:
             resource=resource,
             resource_account=resource_account,
             context=normalize_context(context or {}),
-        )
-
-    @property
-    def same_account(self) -> bool:
-        return self.principal.account is not None and (
-            self.principal.account == self.resource_account
+            same_account=info.account is not None and info.account == resource_account,
         )
 
 
