@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from iamd.policy import service_rules
 from iamd.policy.compiler import CompiledPolicy, CompiledStatement, ResourceTest, compile_policy
 from iamd.policy.conditions import Predicate
 from iamd.policy.decision import Decision, Outcome, PolicyType, StatementRef
@@ -117,6 +118,7 @@ def _group(policy_type: PolicyType, policies: Sequence[Policy]) -> _Group:
 
 
 _IMPLICIT = {t: Decision(Outcome.IMPLICIT_DENY, t) for t in PolicyType}
+_NO_PERMISSION_NEEDED = Decision(Outcome.ALLOWED, None)
 
 
 @dataclass
@@ -136,6 +138,7 @@ class Evaluator:
         self._scp = tuple(_group(PolicyType.SCP, level) for level in p.scp)
         self._rcp = tuple(_group(PolicyType.RCP, level) for level in p.rcp)
         self._simple = not (self._boundary or self._session or self._resource or p.scp or p.rcp)
+        self._has_resource_policy = p.resource is not None
 
     def _plan(self, action: str) -> _Plan:
         plan = _Plan(
@@ -149,7 +152,7 @@ class Evaluator:
             ),
             scp=tuple(g.slice(action) for g in self._scp),
             rcp=tuple(g.slice(action) for g in self._rcp),
-            simple=self._simple,
+            simple=self._simple and not service_rules.is_special(action),
         )
         if len(self._plans) >= self.plan_cache_size:
             self._plans.clear()
@@ -180,6 +183,10 @@ class Evaluator:
         resource = request.resource
         context = request.context
         caller = request.principal
+        action = request.action
+        authenticated = caller.kind is not PrincipalKind.ANONYMOUS
+        if authenticated and action.lower() in service_rules.NO_PERMISSION_NEEDED:
+            return _NO_PERMISSION_NEEDED
 
         denied: list[StatementRef] = []
         scp_results = [s.scan(resource, context) for s in plan.scp]
@@ -224,11 +231,18 @@ class Evaluator:
                 return Decision(Outcome.ALLOWED, PolicyType.RESOURCE, (direct,))
             return _IMPLICIT[PolicyType.RESOURCE]
 
+        if service_rules.immutable(action, resource):
+            return _IMPLICIT[PolicyType.IDENTITY]
+
         if request.same_account:
             if direct is not None:
                 return Decision(Outcome.ALLOWED, PolicyType.RESOURCE, (direct,))
             if via_role is not None and boundary_ok and session_ok:
                 return Decision(Outcome.ALLOWED, PolicyType.RESOURCE, (via_role,))
+            trust = service_rules.trust(action, resource, self._has_resource_policy)
+            if trust is service_rules.Trust.EXPLICIT and account is None:
+                # The trust or key policy does not delegate to this account's IAM policies.
+                return _IMPLICIT[PolicyType.RESOURCE]
             if identity_ok:
                 granted = tuple(r for r in (identity_ref, boundary and boundary[1]) if r)
                 return Decision(Outcome.ALLOWED, PolicyType.IDENTITY, granted)

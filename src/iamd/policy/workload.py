@@ -47,12 +47,18 @@ def policy_set_from_json(name: str, value: Mapping[str, Any]) -> PolicySet:
     boundary = _parse_many(value.get("boundary"), PolicyKind.BOUNDARY, f"{name}.boundary")
     session = _parse_many(value.get("session"), PolicyKind.SESSION, f"{name}.session")
     resource = value.get("resource")
+    resource_kind = PolicyKind.RESOURCE
+    if resource is None and value.get("trust") is not None:
+        # iamd's extension of the format: a role's trust policy stands in the resource's place.
+        resource, resource_kind = value["trust"], PolicyKind.TRUST
     return PolicySet(
         identity=_parse_many(value.get("identity"), PolicyKind.IDENTITY, f"{name}.identity"),
         boundary=boundary[0] if boundary else None,
         session=session[0] if session else None,
         resource=(
-            parse_policy(resource, PolicyKind.RESOURCE, f"{name}.resource") if resource else None
+            parse_policy(resource, resource_kind, f"{name}.{resource_kind.value}")
+            if resource
+            else None
         ),
         scp=[
             _parse_many(level, PolicyKind.SCP, f"{name}.scp[{i}]")
