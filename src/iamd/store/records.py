@@ -110,3 +110,13 @@ class Account:
     alias: str | None
     password_policy: str | None
     create_date: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceProfile:
+    id: str
+    account_id: str
+    name: str
+    path: str
+    arn: str
+    create_date: datetime

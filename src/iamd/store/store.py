@@ -23,6 +23,7 @@ from iamd.store.repos.access_keys import AccessKeys
 from iamd.store.repos.accounts import Accounts
 from iamd.store.repos.changes import Changes
 from iamd.store.repos.groups import Groups
+from iamd.store.repos.instance_profiles import InstanceProfiles
 from iamd.store.repos.policies import Policies
 from iamd.store.repos.roles import Roles
 from iamd.store.repos.tags import Tags
@@ -64,6 +65,10 @@ class Tx:
     @cached_property
     def accounts(self) -> Accounts:
         return Accounts(self.conn, self._sealer)
+
+    @cached_property
+    def instance_profiles(self) -> InstanceProfiles:
+        return InstanceProfiles(self.conn, self._sealer)
 
     @cached_property
     def changes(self) -> Changes:

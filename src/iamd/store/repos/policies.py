@@ -220,6 +220,18 @@ class Policies(Repo):
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def boundary_usage(self, arn: str) -> int:
+        """How many users and roles have this policy as their permissions boundary."""
+        from iamd.store.schema import roles, users
+
+        count = 0
+        for table in (users, roles):
+            query = (
+                select(func.count()).select_from(table).where(table.c.permissions_boundary == arn)
+            )
+            count += int(self.conn.execute(query).scalar_one())
+        return count
+
     def delete_owner(self, owner_kind: str, owner_id: str) -> None:
         """Drop an entity's inline policies and attachments (it is being deleted)."""
         self.conn.execute(

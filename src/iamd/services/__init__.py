@@ -1,0 +1,1 @@
+"""Service handlers: IAM, STS, and later Access Analyzer and CloudTrail."""
