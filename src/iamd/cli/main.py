@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from iamd import __version__
-from iamd.cli import policy_cmd
+from iamd.cli import policy_cmd, serve_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"iamd {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     policy_cmd.register(commands)
+    serve_cmd.register(commands)
     return parser
 
 

@@ -1,0 +1,73 @@
+"""``iamd serve``: the IAM and STS server."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+
+def register(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the IAM and STS server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8090)
+    serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("./iamd-data"),
+        help="where SQLite, the master key and root credentials live",
+    )
+    serve.add_argument(
+        "--database-url",
+        default=os.environ.get("IAMD_DATABASE_URL"),
+        help="postgresql://... to share state between processes",
+    )
+    serve.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="believe X-Forwarded-For from these peers (repeatable)",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="accept any unknown access key as root of 123456789012 (tests only)",
+    )
+    serve.add_argument("--log-level", default="warning")
+    serve.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from iamd.server.app import IamdApp
+    from iamd.server.bootstrap import bootstrap
+    from iamd.server.config import Settings
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        database_url=args.database_url,
+        dev=args.dev,
+        trusted_proxies=tuple(ipaddress.ip_network(p, strict=False) for p in args.trusted_proxy),
+    )
+    boot = bootstrap(settings.data_dir, settings.database_url)
+    app = IamdApp(settings, boot)
+    print(
+        f"iamd: account {boot.account_id}, listening on http://{args.host}:{args.port}", flush=True
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=False,
+        lifespan="on",
+    )
+    return 0

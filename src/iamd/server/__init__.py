@@ -1,0 +1,1 @@
+"""The ASGI application: the only layer that knows HTTP."""

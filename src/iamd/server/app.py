@@ -1,0 +1,281 @@
+"""The ASGI application.
+
+One pipeline for every AWS call: verify the SigV4 signature, resolve the caller, parse the
+operation from the service model, authorize it with the policy engine, run the handler, and
+serialize the result or an AWS-format error.  Handlers are synchronous and short (an indexed
+SQLite read is tens of microseconds), so they run on the event loop without a thread hop.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from iamd.auth.sigv4 import SignedRequest, verify
+from iamd.authorize.authorizer import Authorizer
+from iamd.authorize.context import principal_context, request_context
+from iamd.authorize.credentials import DEV_ACCOUNT, Credentials, root_caller
+from iamd.errors import (
+    AccessDenied,
+    AWSError,
+    InvalidClientTokenId,
+    NotImplementedOperation,
+    ServiceFailure,
+    SignatureDoesNotMatch,
+)
+from iamd.protocol import QueryProtocol, query_protocol
+from iamd.server.bootstrap import Bootstrapped
+from iamd.server.config import Settings
+from iamd.server.watch import ChangeWatcher
+from iamd.services.call import Call
+from iamd.services.caller import Caller
+from iamd.services.iam import REGISTRY as IAM
+from iamd.services.registry import Registry
+
+log = logging.getLogger("iamd")
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+MAX_BODY = 1024 * 1024
+_READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
+_XML = [(b"content-type", b"text/xml")]
+
+
+class IamdApp:
+    def __init__(self, settings: Settings, boot: Bootstrapped) -> None:
+        self.settings = settings
+        self.store = boot.store
+        self.account_id = boot.account_id
+        self.credentials = Credentials(self.store)
+        self.authorizer = Authorizer(self.store)
+        self.protocols: dict[str, QueryProtocol] = {
+            "iam": query_protocol("iam"),
+            "sts": query_protocol("sts"),
+        }
+        self.registries: dict[str, Registry] = {"iam": IAM}
+        self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
+
+    def invalidate(self) -> None:
+        self.credentials.invalidate()
+        self.authorizer.invalidate()
+
+    def start(self) -> None:
+        for protocol in self.protocols.values():
+            protocol.warm()
+        self.watcher.start()
+        if self.settings.dev:
+            log.warning(
+                "iamd is running with --dev: ANY unknown access key acts as the root of account "
+                "%s, unsigned, and POST /_iamd/reset wipes all state. Never expose this server.",
+                DEV_ACCOUNT,
+            )
+
+    def stop(self) -> None:
+        self.watcher.stop()
+
+    # ASGI ------------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/_iamd/health":
+            await _respond(send, 200, [(b"content-type", b"text/plain")], b"ok\n")
+            return
+        body, too_large = await _read_body(receive)
+        if path == "/_iamd/reset" and self.settings.dev and scope["method"] == "POST":
+            await _respond(send, 501, [(b"content-type", b"text/plain")], b"not yet\n")
+            return
+        status, headers, payload = self.handle(scope, body, too_large)
+        await _respond(send, status, headers, payload)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # The AWS pipeline ------------------------------------------------------------------
+
+    def handle(
+        self, scope: Scope, body: bytes, too_large: bool = False
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        request_id = str(uuid.uuid4())
+        headers = _headers(scope)
+        protocol = self.protocols["iam"]
+        try:
+            if too_large:
+                raise AWSError(
+                    "Request body too large.", code="RequestEntityTooLarge", status=413, sender=True
+                )
+            signed = SignedRequest(
+                method=scope["method"],
+                path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=headers,
+                body=body,
+            )
+            caller, service, region = self._authenticate(signed)
+            protocol = self.protocols[service]
+            parsed = protocol.parse(body, signed.query, headers.get("content-type", ""))
+            payload = self._dispatch(
+                service, parsed.operation, parsed.params, caller, region, request_id, scope, headers
+            )
+            result = protocol.serialize(parsed.operation, payload, request_id)
+            status = 200
+        except AWSError as error:
+            status, result = protocol.serialize_error(error, request_id)
+        except Exception:
+            log.exception("internal error in request %s", request_id)
+            status, result = protocol.serialize_error(
+                ServiceFailure("An internal error occurred."), request_id
+            )
+        return status, [*_XML, (b"x-amzn-requestid", request_id.encode())], result
+
+    def _authenticate(self, signed: SignedRequest) -> tuple[Caller, str, str]:
+        try:
+            verified = verify(signed, self.credentials.lookup, allowed_services={"iam", "sts"})
+        except (InvalidClientTokenId, SignatureDoesNotMatch) as error:
+            dev = self._dev_caller(signed, error)
+            if dev is None:
+                raise
+            return dev
+        resolved = self.credentials.resolve(verified.access_key_id)
+        if resolved is None:
+            raise InvalidClientTokenId("The security token included in the request is invalid.")
+        return resolved[1], verified.service, verified.region
+
+    def _dev_caller(self, signed: SignedRequest, error: AWSError) -> tuple[Caller, str, str] | None:
+        """In --dev, a key iamd does not know acts as the root of the dev account, unchecked."""
+        if not self.settings.dev:
+            return None
+        scope = _credential_scope(signed)
+        if scope is None or self.credentials.lookup(scope[0]) is not None:
+            return None
+        key_id, region, service = scope
+        return root_caller(DEV_ACCOUNT, key_id), service, region
+
+    def _dispatch(
+        self,
+        service: str,
+        operation: str,
+        params: dict[str, Any],
+        caller: Caller,
+        region: str,
+        request_id: str,
+        scope: Scope,
+        headers: dict[str, str],
+    ) -> dict[str, Any]:
+        registry = self.registries.get(service)
+        op = registry.get(operation) if registry else None
+        if op is None:
+            raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
+        now = datetime.now(UTC)
+        call = Call(
+            store=self.store,
+            account_id=caller.account_id,
+            caller=caller,
+            operation=operation,
+            params=params,
+            request_id=request_id,
+            region=region,
+            source_ip=self._source_ip(scope, headers),
+            user_agent=headers.get("user-agent", ""),
+            now=now,
+        )
+        with self.store.read() as tx:
+            target = op.target(call, tx)
+        context = request_context(
+            principal_context(caller),
+            now=now,
+            source_ip=call.source_ip,
+            secure=scope.get("scheme") == "https",
+            region=region,
+            extra=target.context,
+        )
+        decision = self.authorizer.authorize(caller, op.action, target.resource, context)
+        if not decision.allowed:
+            raise AccessDenied(decision.message(caller.arn, op.action, target.resource))
+        result = op.handler(call)
+        if not operation.startswith(_READ_PREFIXES):
+            self.invalidate()
+        return result
+
+    def _source_ip(self, scope: Scope, headers: dict[str, str]) -> str:
+        client = scope.get("client")
+        peer = client[0] if client else "127.0.0.1"
+        forwarded = headers.get("x-forwarded-for")
+        if not forwarded or not self.settings.trusts(peer):
+            return peer
+        # Walk from the nearest hop outwards, skipping our own trusted proxies.
+        for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
+            if not self.settings.trusts(hop):
+                return hop
+        return peer
+
+
+def _credential_scope(signed: SignedRequest) -> tuple[str, str, str] | None:
+    """``(access key id, region, service)`` from the Authorization header or the query."""
+    text = signed.headers.get("authorization", "")
+    marker = "Credential="
+    if marker in text:
+        credential = text.split(marker, 1)[1].split(",", 1)[0].strip()
+    else:
+        values = parse_qs(signed.query).get("X-Amz-Credential")
+        if not values:
+            return None
+        credential = values[0]
+    parts = credential.split("/")
+    if len(parts) != 5:
+        return None
+    return parts[0], parts[2], parts[3]
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        out[name] = f"{out[name]},{value}" if name in out else value
+    return out
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    more = True
+    while more:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks), size > MAX_BODY
+
+
+async def _respond(
+    send: Send, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

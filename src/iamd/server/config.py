@@ -1,0 +1,29 @@
+"""Server settings, from the command line and the environment."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8090
+    data_dir: Path = Path("./iamd-data")
+    database_url: str | None = None
+    dev: bool = False
+    region: str = "us-east-1"
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = field(
+        default_factory=tuple
+    )
+    """Peers whose X-Forwarded-For is believed for aws:SourceIp; nobody else's is."""
+    change_poll_seconds: float = 0.5
+
+    def trusts(self, peer: str) -> bool:
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.trusted_proxies)
