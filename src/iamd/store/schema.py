@@ -174,6 +174,8 @@ login_profiles = Table(
     Column("password_hash", String(512), nullable=False),
     Column("password_reset_required", Boolean, nullable=False),
     Column("create_date", TS, nullable=False),
+    Column("password_changed", TS, comment="for the password policy's MaxPasswordAge"),
+    Column("previous_hashes", Text, comment="JSON list, for PasswordReusePrevention"),
 )
 
 mfa_devices = Table(
@@ -246,6 +248,71 @@ tags = Table(
     Column("key", String(128), primary_key=True),
     Column("value", String(256), nullable=False),
     Column("seq", BigInteger, nullable=False, comment="keeps tags in the order they were added"),
+)
+
+ssh_public_keys = Table(
+    "ssh_public_keys",
+    metadata,
+    Column("id", String(128), primary_key=True, comment="APKA..."),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("upload_date", TS, nullable=False),
+    Index("ix_ssh_public_keys_user", "user_id"),
+)
+
+service_specific_credentials = Table(
+    "service_specific_credentials",
+    metadata,
+    Column("id", String(128), primary_key=True, comment="ACCA..."),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("service_name", String(128), nullable=False),
+    Column("service_user_name", String(200), nullable=False),
+    Column("password_sealed", LargeBinary, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("create_date", TS, nullable=False),
+    Index("ix_service_specific_credentials_user", "user_id"),
+)
+
+signing_certificates = Table(
+    "signing_certificates",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("user_id", String(32), ForeignKey("users.id", ondelete="CASCADE")),
+    Column("account_id", String(12), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("upload_date", TS, nullable=False),
+    Index("ix_signing_certificates_user", "user_id"),
+)
+
+server_certificates = Table(
+    "server_certificates",
+    metadata,
+    _id("ASCA..."),
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("name_lower", String(128), nullable=False),
+    Column("path", String(512), nullable=False),
+    Column("arn", String(2048), nullable=False, unique=True),
+    Column("body", Text, nullable=False),
+    Column("chain", Text),
+    Column("private_key_sealed", LargeBinary, nullable=False),
+    Column("upload_date", TS, nullable=False),
+    Column("expiration", TS),
+    UniqueConstraint("account_id", "name_lower"),
+)
+
+service_linked_role_deletions = Table(
+    "service_linked_role_deletions",
+    metadata,
+    Column("task_id", String(256), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("role_name", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text),
+    Column("create_date", TS, nullable=False),
 )
 
 changes = Table(

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -21,6 +22,7 @@ from iamd.store.db import WRITE_OPTION, database_url, open_engine
 from iamd.store.migrations import migrate
 from iamd.store.repos.access_keys import AccessKeys
 from iamd.store.repos.accounts import Accounts
+from iamd.store.repos.base import Repo
 from iamd.store.repos.changes import Changes
 from iamd.store.repos.groups import Groups
 from iamd.store.repos.instance_profiles import InstanceProfiles
@@ -30,6 +32,8 @@ from iamd.store.repos.tags import Tags
 from iamd.store.repos.users import Users
 from iamd.store.seal import Sealer
 
+R = TypeVar("R", bound=Repo)
+
 
 class Tx:
     """One transaction, with every repository bound to its connection."""
@@ -37,6 +41,14 @@ class Tx:
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
         self.conn = conn
         self._sealer = sealer
+        self._repos: dict[type[Repo], Repo] = {}
+
+    def repo(self, cls: type[R]) -> R:
+        """Any repository class, bound to this transaction (for families without a property)."""
+        found = self._repos.get(cls)
+        if found is None:
+            found = self._repos[cls] = cls(self.conn, self._sealer)
+        return found  # type: ignore[return-value]
 
     @cached_property
     def users(self) -> Users:

@@ -1,10 +1,12 @@
-"""The IAM API.  Importing this package registers every implemented operation."""
+"""The IAM API.  Importing this package registers every implemented operation: each module
+here registers its family's handlers with :data:`REGISTRY` when imported."""
 
-from iamd.services.iam import access_keys as access_keys
-from iamd.services.iam import groups as groups
-from iamd.services.iam import policies as policies
-from iamd.services.iam import roles as roles
-from iamd.services.iam import users as users
+import importlib
+import pkgutil
+
 from iamd.services.iam.common import REGISTRY
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
 
 __all__ = ["REGISTRY"]
