@@ -260,3 +260,11 @@ def test_condition_keys_are_case_insensitive() -> None:
 
 def test_operator_names_are_case_insensitive() -> None:
     assert cond("stringequals", "aws:x", "a", context={"aws:x": "a"})
+
+
+def test_for_any_value_if_exists_is_false_of_a_missing_key() -> None:
+    """Real AWS denies here (https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w)."""
+    assert not cond("ForAnyValue:StringEqualsIfExists", "aws:TagKeys", "env")
+    assert cond(
+        "ForAnyValue:StringEqualsIfExists", "aws:TagKeys", "env", context={"aws:TagKeys": ["env"]}
+    )

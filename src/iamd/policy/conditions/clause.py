@@ -4,7 +4,7 @@ Here, once for all operator families, live AWS's rules for combining values and 
 several values for a key are ORed (a negated operator matches only if none matches), a missing
 key fails a positive operator and satisfies a negated one or an ``IfExists`` one, a multi-valued
 key needs a set qualifier, ``ForAllValues`` is true of a missing or empty key and ``ForAnyValue``
-false.  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
+false (``IfExists`` does not change that).  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html
 """
 
 from __future__ import annotations
@@ -66,12 +66,13 @@ def _apply(parsed: ParsedOperator, key: str, comparator: Comparator) -> Predicat
 
         return for_all
     if parsed.qualifier == "ForAnyValue":
-        missing_result = parsed.if_exists
 
         def for_any(context: Context) -> bool:
             value = context.get(key)
             if value is None:
-                return missing_result
+                # Even with IfExists: AWS denies an Allow gated by ForAnyValue:...IfExists on a
+                # missing key (https://repost.aws/questions/QU9HFmDzP0QGuU-fd7rS6B7w).
+                return False
             values = (value,) if isinstance(value, str) else value
             return any(comparator(v, context) is wanted for v in values)
 

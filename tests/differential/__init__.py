@@ -1,0 +1,1 @@
+"""Differential tests: iamd's policy engine against an external oracle process."""
