@@ -14,6 +14,7 @@ from typing import Any
 from iamd.authorize.policies import boundary_policy, role_policies, user_policies
 from iamd.policy import Decision, Evaluator, Outcome, PolicySet, Request
 from iamd.policy.decision import PolicyType
+from iamd.policy.service_rules import immutable
 from iamd.services.caller import Caller
 from iamd.store import Store
 
@@ -64,10 +65,9 @@ class Authorizer:
         resource_account: str | None = None,
     ) -> Decision:
         """The decision for one call.  The root user of the account may do anything in it."""
-        account = resource_account or caller.account_id
-        if caller.is_root and account == caller.account_id:
+        request = Request.build(caller.arn, action, resource, context, resource_account)
+        if caller.is_root and request.same_account and not immutable(action, resource):
             return _ROOT_ALLOWED
-        request = Request.build(caller.arn, action, resource, context, account)
         try:
             return self.evaluator(caller).evaluate(request)
         except Exception:

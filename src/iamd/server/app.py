@@ -207,7 +207,9 @@ class IamdApp:
             region=region,
             extra=target.context,
         )
-        decision = self.authorizer.authorize(caller, op.action, target.resource, context)
+        decision = self.authorizer.authorize(
+            caller, op.action, target.resource, context, target.resource_account
+        )
         if not decision.allowed:
             raise AccessDenied(decision.message(caller.arn, op.action, target.resource))
         result = op.handler(call)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from iamd.server.managed_policies import load_into as load_managed_policies
 from iamd.store import ConflictError, Store
 from iamd.store.ids import new_account_id, new_id, new_secret
 from iamd.store.seal import load_master_key
@@ -75,4 +76,5 @@ def bootstrap(
                 file=sys.stderr,
             )
         tx.changes.record("account", account_id)
+    load_managed_policies(store)
     return Bootstrapped(store, account_id, root_id)

@@ -22,6 +22,8 @@ class Target:
 
     resource: str
     context: dict[str, ContextValue] = field(default_factory=dict)
+    resource_account: str | None = None
+    """The account owning the resource, where its ARN does not say (or says ``aws``)."""
 
 
 Handler = Callable[[Call], dict[str, Any]]

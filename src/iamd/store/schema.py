@@ -315,6 +315,13 @@ service_linked_role_deletions = Table(
     Column("create_date", TS, nullable=False),
 )
 
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 changes = Table(
     "changes",
     metadata,

@@ -94,7 +94,9 @@ def _policy_target(call: Call, tx: Tx) -> Target:
     policy = tx.policies.get(arn)
     if policy is not None:
         context.update(resource_tag_context(tx.tags.all("policy", policy.id)))
-    return Target(arn, context)
+    # AWS managed policies are readable (and attachable) from every account, as if its own.
+    owner = call.account_id if arn.startswith("arn:aws:iam::aws:") else None
+    return Target(arn, context, owner)
 
 
 def _new_policy_target(call: Call, tx: Tx) -> Target:

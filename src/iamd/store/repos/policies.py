@@ -220,6 +220,50 @@ class Policies(Repo):
         )
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def replace_aws_managed(self, rows: list[dict[str, Any]]) -> None:
+        """Load AWS managed policies (account ``aws``), replacing any earlier dataset.
+
+        ``rows`` carry id, name, path, arn, default_version_id, document, create_date and
+        update_date.  Attachments are kept: they refer to policies by ARN.
+        """
+        old = select(policies.c.id).where(policies.c.account_id == "aws")
+        self.conn.execute(delete(policy_versions).where(policy_versions.c.policy_id.in_(old)))
+        self.conn.execute(delete(policies).where(policies.c.account_id == "aws"))
+        if not rows:
+            return
+        self.conn.execute(
+            policies.insert(),
+            [
+                {
+                    "id": r["id"],
+                    "account_id": "aws",
+                    "name": r["name"],
+                    "name_lower": r["name"].lower(),
+                    "path": r["path"],
+                    "arn": r["arn"],
+                    "create_date": r["create_date"],
+                    "update_date": r["update_date"],
+                    "default_version_id": r["default_version_id"],
+                    "next_version": 0,
+                    "description": None,
+                    "is_attachable": True,
+                }
+                for r in rows
+            ],
+        )
+        self.conn.execute(
+            policy_versions.insert(),
+            [
+                {
+                    "policy_id": r["id"],
+                    "version_id": r["default_version_id"],
+                    "document": r["document"],
+                    "create_date": r["update_date"],
+                }
+                for r in rows
+            ],
+        )
+
     def boundary_usage(self, arn: str) -> int:
         """How many users and roles have this policy as their permissions boundary."""
         from iamd.store.schema import roles, users
