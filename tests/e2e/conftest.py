@@ -10,12 +10,21 @@ from typing import Any
 
 import pytest
 
+from support import postgres
 from support.live import LiveServer, live_server
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(tmp_path_factory.mktemp("iamd-data")) as live:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A live server per module, on the embedded SQLite and again on PostgreSQL."""
+    data_dir = tmp_path_factory.mktemp("iamd-data")
+    if request.param == "sqlite":
+        with live_server(data_dir) as live:
+            yield live
+        return
+    with postgres.schema_url() as url, live_server(data_dir, database_url=url) as live:
         yield live
 
 

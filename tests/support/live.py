@@ -74,7 +74,9 @@ def live_server(
         port=port, data_dir=data_dir, database_url=database_url, dev=dev, change_poll_seconds=0.2
     )
     boot = bootstrap(data_dir, database_url, env)
-    app = IamdApp(settings, boot)
+    app = IamdApp(
+        settings, boot, rebootstrap=lambda: bootstrap(data_dir, database_url, env, store=boot.store)
+    )
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on"
     )

@@ -44,6 +44,7 @@ def register(commands: Any) -> None:
 def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from iamd.authorize.credentials import DEV_ACCOUNT
     from iamd.server.app import IamdApp
     from iamd.server.bootstrap import bootstrap
     from iamd.server.config import Settings
@@ -57,8 +58,18 @@ def run_serve(args: argparse.Namespace) -> int:
         dev=args.dev,
         trusted_proxies=tuple(ipaddress.ip_network(p, strict=False) for p in args.trusted_proxy),
     )
-    boot = bootstrap(settings.data_dir, settings.database_url)
-    app = IamdApp(settings, boot)
+    default_account = DEV_ACCOUNT if settings.dev else None
+    boot = bootstrap(settings.data_dir, settings.database_url, default_account=default_account)
+    app = IamdApp(
+        settings,
+        boot,
+        rebootstrap=lambda: bootstrap(
+            settings.data_dir,
+            settings.database_url,
+            default_account=default_account,
+            store=boot.store,
+        ),
+    )
     print(
         f"iamd: account {boot.account_id}, listening on http://{args.host}:{args.port}", flush=True
     )

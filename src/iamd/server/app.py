@@ -48,7 +48,13 @@ _XML = [(b"content-type", b"text/xml")]
 
 
 class IamdApp:
-    def __init__(self, settings: Settings, boot: Bootstrapped) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        boot: Bootstrapped,
+        rebootstrap: Callable[[], Bootstrapped] | None = None,
+    ) -> None:
+        self.rebootstrap = rebootstrap
         self.settings = settings
         self.store = boot.store
         self.account_id = boot.account_id
@@ -64,6 +70,13 @@ class IamdApp:
     def invalidate(self) -> None:
         self.credentials.invalidate()
         self.authorizer.invalidate()
+
+    def reset(self) -> None:
+        """--dev only: wipe all state and bootstrap afresh, as on a first start."""
+        self.store.wipe()
+        if self.rebootstrap is not None:
+            self.account_id = self.rebootstrap().account_id
+        self.invalidate()
 
     def start(self) -> None:
         for protocol in self.protocols.values():
@@ -93,7 +106,10 @@ class IamdApp:
             return
         body, too_large = await _read_body(receive)
         if path == "/_iamd/reset" and self.settings.dev and scope["method"] == "POST":
-            await _respond(send, 501, [(b"content-type", b"text/plain")], b"not yet\n")
+            self.reset()
+            await _respond(
+                send, 200, [(b"content-type", b"application/json")], b'{"reset": true}\n'
+            )
             return
         status, headers, payload = self.handle(scope, body, too_large)
         await _respond(send, status, headers, payload)

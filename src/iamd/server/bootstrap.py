@@ -34,15 +34,22 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def bootstrap(
-    data_dir: Path, database_url: str | None, env: Mapping[str, str] | None = None
+    data_dir: Path,
+    database_url: str | None,
+    env: Mapping[str, str] | None = None,
+    default_account: str | None = None,
+    store: Store | None = None,
 ) -> Bootstrapped:
+    """Open (or reuse) the store and make sure the account and its root credentials exist."""
     env = os.environ if env is None else env
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store.open(database_url, data_dir, load_master_key(data_dir, env))
+    if store is None:
+        store = Store.open(database_url, data_dir, load_master_key(data_dir, env))
     with store.write() as tx:
         account = tx.accounts.first()
         if account is None:
-            account = tx.accounts.create(env.get("IAMD_ACCOUNT_ID") or new_account_id())
+            account_id = env.get("IAMD_ACCOUNT_ID") or default_account or new_account_id()
+            account = tx.accounts.create(account_id)
         account_id = account.account_id
         wanted_id = env.get("IAMD_ROOT_ACCESS_KEY_ID")
         wanted_secret = env.get("IAMD_ROOT_SECRET_ACCESS_KEY")

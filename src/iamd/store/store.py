@@ -110,5 +110,13 @@ class Store:
             with conn.begin():
                 yield Tx(conn, self.sealer)
 
+    def wipe(self) -> None:
+        """Delete every row of iamd's state (the dev-mode reset); the schema stays."""
+        from iamd.store.schema import metadata
+
+        with self.write() as tx:
+            for table in reversed(metadata.sorted_tables):
+                tx.conn.execute(table.delete())
+
     def close(self) -> None:
         self.engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from iamd.store.ids import new_id
 from iamd.store.records import InstanceProfile, Role
@@ -50,6 +50,14 @@ class InstanceProfiles(Repo):
         )
         return [to_record(InstanceProfile, r._mapping) for r in rows]
 
+    def count(self, account_id: str) -> int:
+        query = (
+            select(func.count())
+            .select_from(instance_profiles)
+            .where(instance_profiles.c.account_id == account_id)
+        )
+        return int(self.conn.execute(query).scalar_one())
+
     def delete(self, profile_id: str) -> None:
         self.conn.execute(delete(instance_profiles).where(instance_profiles.c.id == profile_id))
 
@@ -72,8 +80,24 @@ class InstanceProfiles(Repo):
             select(roles)
             .join(instance_profile_roles, instance_profile_roles.c.role_id == roles.c.id)
             .where(instance_profile_roles.c.profile_id == profile_id)
+            .order_by(roles.c.name_lower)
         )
         return [to_record(Role, r._mapping) for r in rows]
+
+    def roles_of(self, profile_ids: list[str]) -> dict[str, list[Role]]:
+        """The roles of several profiles in one query, for a page of a listing."""
+        found: dict[str, list[Role]] = {profile_id: [] for profile_id in profile_ids}
+        if not profile_ids:
+            return found
+        rows = self.conn.execute(
+            select(instance_profile_roles.c.profile_id, roles)
+            .join(roles, instance_profile_roles.c.role_id == roles.c.id)
+            .where(instance_profile_roles.c.profile_id.in_(profile_ids))
+            .order_by(roles.c.name_lower)
+        )
+        for row in rows:
+            found[row.profile_id].append(to_record(Role, row._mapping))
+        return found
 
     def of_role(self, role_id: str) -> list[InstanceProfile]:
         rows = self.conn.execute(
