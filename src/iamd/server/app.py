@@ -68,6 +68,7 @@ class IamdApp:
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
 
     def invalidate(self) -> None:
+        self.store.cache.invalidate()
         self.credentials.invalidate()
         self.authorizer.invalidate()
 
@@ -213,7 +214,7 @@ class IamdApp:
             user_agent=headers.get("user-agent", ""),
             now=now,
         )
-        with self.store.read() as tx:
+        with self.store.lazy_read() as tx:
             target = op.target(call, tx)
         context = request_context(
             principal_context(caller),

@@ -10,14 +10,15 @@ so a failed request leaves nothing behind.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 
+from iamd.store.cache import ReadCache
 from iamd.store.db import WRITE_OPTION, database_url, open_engine
 from iamd.store.migrations import migrate
 from iamd.store.repos.access_keys import AccessKeys
@@ -33,6 +34,7 @@ from iamd.store.repos.users import Users
 from iamd.store.seal import Sealer
 
 R = TypeVar("R", bound=Repo)
+T = TypeVar("T")
 
 
 class Tx:
@@ -87,10 +89,33 @@ class Tx:
         return Changes(self.conn, self._sealer)
 
 
+class _LazyTx:
+    """Stands in for a :class:`Tx` until first used."""
+
+    def __init__(self, open_tx: Callable[[], Tx]) -> None:
+        self._open_tx = open_tx
+        self._tx: Tx | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._tx is None:
+            self._tx = self._open_tx()
+        return getattr(self._tx, name)
+
+
 class Store:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self.engine = engine
         self.sealer = sealer
+        self.cache = ReadCache()
+
+    def cached(self, key: Hashable, load: Callable[[Tx], T]) -> T:
+        """``load`` in a read transaction, remembered until the next change."""
+
+        def run() -> T:
+            with self.read() as tx:
+                return load(tx)
+
+        return self.cache.get(key, run)
 
     @classmethod
     def open(cls, url: str | None, data_dir: Path, master_key: bytes) -> Store:
@@ -102,6 +127,28 @@ class Store:
     def read(self) -> Iterator[Tx]:
         with self.engine.connect() as conn, conn.begin():
             yield Tx(conn, self.sealer)
+
+    @contextmanager
+    def lazy_read(self) -> Iterator[Tx]:
+        """A read transaction opened only if something in the block touches it.
+
+        Authorization targets are usually served from the read cache; this spares those calls
+        a transaction they would not use.
+        """
+        opened: list[Any] = []
+
+        def open_tx() -> Tx:
+            context = self.read()
+            tx = context.__enter__()
+            opened.append(context)
+            return tx
+
+        lazy = _LazyTx(open_tx)
+        try:
+            yield lazy  # type: ignore[misc]
+        finally:
+            for context in opened:
+                context.__exit__(None, None, None)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:

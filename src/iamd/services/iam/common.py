@@ -184,13 +184,41 @@ def entity_target(
             context["iam:PolicyARN"] = call.params["PolicyArn"]
         if "PermissionsBoundary" in call.params:
             context["iam:PermissionsBoundary"] = call.params["PermissionsBoundary"]
-        entity = lookup(tx, call.account_id, name) if name else None
-        if entity is None:
+        found = _entity_with_tags(call, kind, name, lookup) if name else None
+        if found is None:
             return Target(f"arn:aws:iam::{call.account_id}:{kind}/{name or ''}", context)
-        context.update(resource_tag_context(tx.tags.all(kind, entity.id)))
+        entity, tags = found
+        context.update(resource_tag_context(tags))
         return Target(entity.arn, context)
 
     return target
+
+
+def _entity_with_tags(
+    call: Call, kind: str, name: str, lookup: Callable[[Tx, str, str], Any]
+) -> tuple[Any, list[Tag]] | None:
+    """An entity and its tags, from the read cache (dropped on every change)."""
+
+    def load(tx: Tx) -> tuple[Any, list[Tag]] | None:
+        entity = lookup(tx, call.account_id, name)
+        return (entity, tx.tags.all(kind, entity.id)) if entity is not None else None
+
+    return call.store.cached((kind, call.account_id, name.lower()), load)
+
+
+def cached_user(call: Call, name: str) -> tuple[User, list[Tag]]:
+    """A user and its tags for read-only calls, or NoSuchEntity."""
+    found = _entity_with_tags(call, "user", name, find_user)
+    if found is None:
+        raise NoSuchEntity(f"The user with name {name} cannot be found.")
+    return found
+
+
+def cached_role(call: Call, name: str) -> tuple[Role, list[Tag]]:
+    found = _entity_with_tags(call, "role", name, find_role)
+    if found is None:
+        raise NoSuchEntity(f"The role with name {name} cannot be found.")
+    return found
 
 
 def new_entity_target(kind: str, param: str) -> Callable[[Call, Tx], Target]:

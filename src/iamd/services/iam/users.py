@@ -13,6 +13,7 @@ from iamd.services.iam.common import (
     MAX_USERS,
     REGISTRY,
     account_target,
+    cached_user,
     check_tag_quota,
     entity_target,
     find_user,
@@ -82,8 +83,16 @@ def create_user(call: Call) -> dict[str, Any]:
 @REGISTRY.operation("GetUser", target=_self_or_user)
 def get_user(call: Call) -> dict[str, Any]:
     name = call.param("UserName")
+    if name is None:
+        return _get_self(call)
+    user, tags = cached_user(call, name)
+    return {"User": user_dict(user, tags, full=True)}
+
+
+def _get_self(call: Call) -> dict[str, Any]:
+    """GetUser without a name: the caller itself (the root user gets the account's identity)."""
     with call.store.read() as tx:
-        if name is None and call.caller.is_root:
+        if call.caller.is_root:
             account = tx.accounts.get(call.account_id)
             return {
                 "User": {
@@ -92,14 +101,11 @@ def get_user(call: Call) -> dict[str, Any]:
                     "CreateDate": account.create_date if account else None,
                 }
             }
-        if name is None:
-            if call.caller.user_id is None:
-                raise NoSuchEntity("Must specify userName when calling with non-User credentials")
-            user = tx.users.get_by_id(call.caller.user_id)
-            if user is None:
-                raise NoSuchEntity("The user with name unknown cannot be found.")
-        else:
-            user = user_or_404(tx, call.account_id, name)
+        if call.caller.user_id is None:
+            raise NoSuchEntity("Must specify userName when calling with non-User credentials")
+        user = tx.users.get_by_id(call.caller.user_id)
+        if user is None:
+            raise NoSuchEntity("The user with name unknown cannot be found.")
         tags = tx.tags.all("user", user.id)
     return {"User": user_dict(user, tags, full=True)}
 

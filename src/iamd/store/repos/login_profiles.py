@@ -87,5 +87,7 @@ class LoginProfiles(Repo):
         )
 
     def delete(self, user_id: str) -> bool:
-        result = self.conn.execute(delete(login_profiles).where(login_profiles.c.user_id == user_id))
+        result = self.conn.execute(
+            delete(login_profiles).where(login_profiles.c.user_id == user_id)
+        )
         return bool(result.rowcount)

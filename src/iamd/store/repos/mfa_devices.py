@@ -83,9 +83,7 @@ class MfaDevices(Repo):
 
     def of_user(self, user_id: str) -> list[MfaDevice]:
         rows = self.conn.execute(
-            select(*_COLUMNS)
-            .where(mfa_devices.c.user_id == user_id)
-            .order_by(mfa_devices.c.serial)
+            select(*_COLUMNS).where(mfa_devices.c.user_id == user_id).order_by(mfa_devices.c.serial)
         )
         return [to_record(MfaDevice, r._mapping) for r in rows]
 
