@@ -29,6 +29,10 @@ from iamd.store import ConflictError, Tx
 from iamd.store.records import InstanceProfile, Role, Tag
 
 KIND = "instance-profile"
+"""Tags and change-feed entries of a profile are keyed by its id under this kind.
+
+Every write records a change, even a tag's: other processes cache profiles and their tags for
+authorization targets (``aws:ResourceTag/*``) until the change feed tells them otherwise."""
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 MAX_INSTANCE_PROFILES = 1000
 ROLES_PER_PROFILE = 1
@@ -94,6 +98,7 @@ def create_instance_profile(call: Call) -> dict[str, Any]:
         except ConflictError as exc:
             raise EntityAlreadyExists(str(exc)) from None
         tx.tags.put(KIND, profile.id, tags)
+        tx.changes.record(KIND, profile.id)
     return {"InstanceProfile": profile_dict(profile, [], tags)}
 
 
@@ -182,6 +187,7 @@ def tag_instance_profile(call: Call) -> dict[str, Any]:
         profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])
         check_tag_quota(tx.tags.all(KIND, profile.id), tags)
         tx.tags.put(KIND, profile.id, tags)
+        tx.changes.record(KIND, profile.id)
     return {}
 
 
@@ -190,6 +196,7 @@ def untag_instance_profile(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
         profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])
         tx.tags.remove(KIND, profile.id, call.params["TagKeys"])
+        tx.changes.record(KIND, profile.id)
     return {}
 
 

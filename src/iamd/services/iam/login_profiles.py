@@ -171,10 +171,10 @@ def delete_conflicts(tx: Tx, user: User) -> str | None:
     """
     if tx.repo(LoginProfiles).get(user.id) is not None:
         return "Cannot delete entity, must delete login profile first."
-    if tx.repo(SigningCertificates).of_owner(user.account_id, user.id):
+    if tx.repo(SigningCertificates).any_of_user(user.id):
         return "Cannot delete entity, must delete certificates first."
-    if tx.repo(SSHPublicKeys).of_user(user.id):
+    if tx.repo(SSHPublicKeys).any_of_user(user.id):
         return "Cannot delete entity, must remove referenced objects first."
-    if tx.repo(ServiceCredentials).of_user(user.id):
+    if tx.repo(ServiceCredentials).any_of_user(user.id):
         return "Cannot delete entity, must remove referenced objects first."
     return None

@@ -156,6 +156,7 @@ def create_virtual_mfa_device(call: Call) -> dict[str, Any]:
         except ConflictError as exc:
             raise EntityAlreadyExists(str(exc)) from None
         tx.tags.put(KIND, device.serial, tags)
+        tx.changes.record(KIND, device.serial)
     out: dict[str, Any] = {
         "SerialNumber": device.serial,
         "Base32StringSeed": seed.encode("ascii"),
@@ -306,6 +307,7 @@ def tag_mfa_device(call: Call) -> dict[str, Any]:
         device = _device_or_404(tx, call)
         check_tag_quota(tx.tags.all(KIND, device.serial), tags)
         tx.tags.put(KIND, device.serial, tags)
+        tx.changes.record(KIND, device.serial)
     return {}
 
 
@@ -314,6 +316,7 @@ def untag_mfa_device(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
         device = _device_or_404(tx, call)
         tx.tags.remove(KIND, device.serial, call.params["TagKeys"])
+        tx.changes.record(KIND, device.serial)
     return {}
 
 

@@ -105,8 +105,10 @@ def get_role(call: Call) -> dict[str, Any]:
 
 @REGISTRY.operation("ListRoles", target=account_target("role"))
 def list_roles(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        roles = tx.roles.all(call.account_id, call.param("PathPrefix") or "/")
+    prefix = call.param("PathPrefix") or "/"
+    roles = call.store.cached(
+        ("roles", call.account_id, prefix), lambda tx: tx.roles.all(call.account_id, prefix)
+    )
     page, more = paginate(call, roles, key=lambda r: r.name.lower())
     return {"Roles": [role_dict(r) for r in page], **more}
 

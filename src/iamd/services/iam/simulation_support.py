@@ -26,13 +26,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamd.errors import InvalidInput
+from iamd.errors import InvalidInput, NoSuchEntity
 from iamd.policy import MalformedPolicyError, Policy, PolicyKind, Statement, parse_policy
 from iamd.policy.conditions import boolean, date, ip, numeric
 from iamd.policy.conditions.base import Family
 from iamd.policy.conditions.registry import parse_operator
 from iamd.policy.errors import pointer_join
 from iamd.policy.variables import Variable, parse_template
+from iamd.store import Tx
+from iamd.store.records import Group, Role, User
 from iamd.validation.positions import SourceMap
 from iamd.validation.positions import index as index_positions
 
@@ -65,7 +67,10 @@ class SourcePolicy:
         pointer = self.statement(index).pointer
         node = source.nodes.get(pointer)
         if node is None:  # Cannot happen for text json accepted; fail soft, not with a 500.
-            return {"StartPosition": {"Line": 1, "Column": 1}, "EndPosition": {"Line": 1, "Column": 1}}
+            return {
+                "StartPosition": {"Line": 1, "Column": 1},
+                "EndPosition": {"Line": 1, "Column": 1},
+            }
         if pointer == "/Statement" or index == 0:
             container = source.nodes.get("/Statement", node)
             start = container.value[0] + 1
@@ -284,3 +289,152 @@ def unique_keys(keys: Iterable[str]) -> list[str]:
             seen.add(folded)
             out.append(key)
     return out
+
+
+# A principal's policies ----------------------------------------------------------------
+
+_POLICY_ARN = re.compile(r"arn:aws[a-z-]*:iam::(?:aws|\d{12}):policy/(?P<name>.+)")
+_EXCLUDABLE_TYPES = frozenset(
+    {"inline", "aws-managed", "user-managed", "permission-boundary", "scp", "rcp"}
+)
+
+
+@dataclass
+class Exclusions:
+    """``PolicyExclusionList``: policies left out of a principal simulation.
+
+    Identifiers that match nothing are ignored, as AWS documents; SCPs and RCPs are accepted
+    and ignored since iamd has no Organizations.
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_PolicyIdentifier.html
+    """
+
+    types: set[str] = field(default_factory=set)
+    arns: list[re.Pattern[str]] = field(default_factory=list)
+    inline: list[tuple[str, str, re.Pattern[str]]] = field(default_factory=list)
+
+    @classmethod
+    def parse(cls, identifiers: Sequence[Mapping[str, Any]] | None) -> Exclusions:
+        out = cls()
+        for item in identifiers or ():
+            given = [
+                k for k in ("PolicyType", "PolicyArn", "InlinePolicyIdentifier") if item.get(k)
+            ]
+            if len(given) != 1:
+                raise InvalidInput(
+                    "Each PolicyIdentifier must specify exactly one of PolicyType, PolicyArn "
+                    "or InlinePolicyIdentifier."
+                )
+            if "PolicyType" in given:
+                policy_type = str(item["PolicyType"])
+                if policy_type not in _EXCLUDABLE_TYPES:
+                    raise InvalidInput(f"Invalid PolicyType in PolicyExclusionList: {policy_type}")
+                out.types.add(policy_type)
+            elif "PolicyArn" in given:
+                out.arns.append(_policy_arn_glob(str(item["PolicyArn"])))
+            else:
+                inline = item["InlinePolicyIdentifier"]
+                out.inline.append(
+                    (
+                        str(inline["PolicyName"]),
+                        str(inline["AttachmentType"]),
+                        _glob(str(inline["AttachmentName"]), fold=True),
+                    )
+                )
+        return out
+
+    def keeps_inline(self, kind: str, owner: str, name: str) -> bool:
+        if "inline" in self.types:
+            return False
+        return not any(
+            name == policy and kind == owner_kind and pattern.fullmatch(owner)
+            for policy, owner_kind, pattern in self.inline
+        )
+
+    def keeps_managed(self, arn: str) -> bool:
+        aws_managed = arn.split(":")[4] == "aws"
+        if ("aws-managed" if aws_managed else "user-managed") in self.types:
+            return False
+        return not any(pattern.fullmatch(arn) for pattern in self.arns)
+
+    def keeps_boundary(self) -> bool:
+        return "permission-boundary" not in self.types
+
+
+def _glob(text: str, fold: bool = False) -> re.Pattern[str]:
+    source = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in text)
+    return re.compile(source, re.IGNORECASE if fold else 0)
+
+
+def _policy_arn_glob(arn: str) -> re.Pattern[str]:
+    """A policy ARN whose name part may hold one ``*`` and any ``?``, as AWS allows."""
+    match = _POLICY_ARN.fullmatch(arn)
+    head = arn[: match.start("name")] if match else ""
+    if match is None or "*" in head or "?" in head or match["name"].count("*") > 1:
+        raise InvalidInput(f"Invalid PolicyArn in PolicyExclusionList: {arn}")
+    return re.compile(re.escape(head) + _glob(match["name"]).pattern)
+
+
+_EMPTY = '{"Version": "2012-10-17", "Statement": []}'
+
+
+@dataclass
+class Principal:
+    """A user, group or role with the policies the simulator evaluates for it."""
+
+    arn: str
+    kind: str
+    identity: list[SourcePolicy]
+    boundary: SourcePolicy | None
+
+
+def _policy_name(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1]
+
+
+def find_entity(tx: Tx, account_id: str, entity: EntityArn) -> User | Group | Role | None:
+    if entity.kind == "user":
+        return tx.users.get(account_id, entity.name)
+    if entity.kind == "group":
+        return tx.groups.get(account_id, entity.name)
+    return tx.roles.get(account_id, entity.name)
+
+
+def load_principal(
+    tx: Tx, account_id: str, entity: EntityArn, exclusions: Exclusions | None = None
+) -> Principal:
+    """The entity's identity policies (a user's include its groups') and boundary, or AWS's
+    ``NoSuchEntity`` for the entity named in the ARN."""
+    keep = exclusions or Exclusions()
+    found = find_entity(tx, account_id, entity)
+    if found is None:
+        raise NoSuchEntity(f"The {entity.kind} with name {entity.name} cannot be found.")
+    owners: list[tuple[str, User | Group | Role]] = [(entity.kind, found)]
+    if entity.kind == "user":
+        owners += [("group", group) for group in tx.groups.of_user(found.id)]
+    identity: list[SourcePolicy] = []
+    for kind, owner in owners:
+        for inline in tx.policies.list_inline(kind, owner.id):
+            if not keep.keeps_inline(kind, owner.name, inline.name):
+                continue
+            source_id = f"{kind}_{owner.name}_{inline.name}"
+            loaded = stored_policy(inline.document, PolicyKind.IDENTITY, source_id, IDENTITY_TYPE)
+            if loaded is not None:
+                identity.append(loaded)
+        for arn in tx.policies.attached(kind, owner.id):
+            document = tx.policies.default_document(arn)
+            if document is None or not keep.keeps_managed(arn):
+                continue
+            loaded = stored_policy(document, PolicyKind.IDENTITY, _policy_name(arn), IDENTITY_TYPE)
+            if loaded is not None:
+                identity.append(loaded)
+    boundary: SourcePolicy | None = None
+    boundary_arn = None if isinstance(found, Group) else found.permissions_boundary
+    if boundary_arn and keep.keeps_boundary():
+        document = tx.policies.default_document(boundary_arn)
+        name = _policy_name(boundary_arn)
+        if document is None:  # The boundary's policy is gone: it allows nothing (fail closed).
+            document = _EMPTY
+        boundary = stored_policy(document, PolicyKind.BOUNDARY, name, BOUNDARY_TYPE)
+        if boundary is None:  # Unparseable now: it allows nothing either.
+            boundary = stored_policy(_EMPTY, PolicyKind.BOUNDARY, name, BOUNDARY_TYPE)
+    return Principal(found.arn, entity.kind, identity, boundary)

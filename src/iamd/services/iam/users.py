@@ -112,8 +112,10 @@ def _get_self(call: Call) -> dict[str, Any]:
 
 @REGISTRY.operation("ListUsers", target=account_target("user"))
 def list_users(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        users = tx.users.all(call.account_id, call.param("PathPrefix") or "/")
+    prefix = call.param("PathPrefix") or "/"
+    users = call.store.cached(
+        ("users", call.account_id, prefix), lambda tx: tx.users.all(call.account_id, prefix)
+    )
     page, more = paginate(call, users, key=lambda u: u.name.lower())
     return {"Users": [user_dict(u) for u in page], **more}
 
