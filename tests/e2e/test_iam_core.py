@@ -227,5 +227,6 @@ def test_unknown_and_unsigned_requests(server: LiveServer) -> None:
 
 
 def test_not_implemented_operations_answer_501(iam: Any) -> None:
-    code, message, status = error_of(lambda: iam.list_server_certificates())
-    assert status == 501 and code == "NotImplemented" and "ListServerCertificates" in message
+    """Organizations access reports need AWS Organizations, which iamd does not have."""
+    code, message, status = error_of(lambda: iam.get_organizations_access_report(JobId="j" * 36))
+    assert status == 501 and code == "NotImplemented" and "GetOrganizationsAccessReport" in message
