@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamd.errors import LimitExceeded, NoSuchEntity
+from iamd.errors import LimitExceeded, NoSuchEntity, ValidationError
 from iamd.services.call import Call
 from iamd.services.iam.common import (
     MAX_ACCESS_KEYS,
@@ -34,6 +34,8 @@ def _owner(call: Call, tx: Tx) -> User | None:
         if user is None:
             raise NoSuchEntity("The user with name unknown cannot be found.")
         return user
+    if not call.caller.is_root:
+        raise ValidationError("Must specify userName when calling with non-User credentials")
     return None
 
 

@@ -7,7 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from iamd.errors import DeleteConflict, EntityAlreadyExists, LimitExceeded, NoSuchEntity
+from iamd.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    LimitExceeded,
+    NoSuchEntity,
+    ValidationError,
+)
 from iamd.services.call import Call
 from iamd.services.iam.common import (
     MAX_USERS,
@@ -102,7 +108,7 @@ def _get_self(call: Call) -> dict[str, Any]:
                 }
             }
         if call.caller.user_id is None:
-            raise NoSuchEntity("Must specify userName when calling with non-User credentials")
+            raise ValidationError("Must specify userName when calling with non-User credentials")
         user = tx.users.get_by_id(call.caller.user_id)
         if user is None:
             raise NoSuchEntity("The user with name unknown cannot be found.")
@@ -141,7 +147,10 @@ def _delete_conflict(tx: Tx, user: User) -> str | None:
         return "Cannot delete entity, must detach all policies first."
     if tx.groups.of_user(user.id):
         return "Cannot delete entity, must remove user from all groups first."
-    return None
+    # Other credential families each know what of theirs blocks a deletion.
+    from iamd.services.iam import mfa
+
+    return mfa.delete_conflicts(tx, user)
 
 
 @REGISTRY.operation("DeleteUser", target=_user)
