@@ -125,10 +125,10 @@ def upload_ssh_public_key(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
         user = user_or_404(tx, call.account_id, call.params["UserName"])
         key = parse_public_key(body)
-        print_ = fingerprint(key)
+        digest = fingerprint(key)
         keys = tx.repo(SSHPublicKeys)
         existing = keys.of_user(user.id)
-        if any(k.fingerprint == print_ for k in existing):
+        if any(k.fingerprint == digest for k in existing):
             raise AWSError(
                 "The SSH public key is already associated with the specified IAM user.",
                 code="DuplicateSSHPublicKey",
@@ -137,7 +137,7 @@ def upload_ssh_public_key(call: Call) -> dict[str, Any]:
             )
         if len(existing) >= MAX_SSH_KEYS:
             raise LimitExceeded(f"Cannot exceed quota for SSHPublicKeysPerUser: {MAX_SSH_KEYS}")
-        created = keys.create(user.id, body, print_)
+        created = keys.create(user.id, body, digest)
         tx.changes.record("ssh-key", created.id)
     return {"SSHPublicKey": _key_dict(user, created, body)}
 

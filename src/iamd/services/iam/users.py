@@ -139,6 +139,12 @@ def update_user(call: Call) -> dict[str, Any]:
 
 
 def _delete_conflict(tx: Tx, user: User) -> str | None:
+    # Other credential families each know what of theirs blocks a deletion.
+    from iamd.services.iam import login_profiles, mfa
+
+    problem = login_profiles.delete_conflicts(tx, user)
+    if problem:
+        return problem
     if tx.access_keys.of_user(user.id):
         return "Cannot delete entity, must delete access keys first."
     if tx.policies.list_inline("user", user.id):
@@ -147,9 +153,6 @@ def _delete_conflict(tx: Tx, user: User) -> str | None:
         return "Cannot delete entity, must detach all policies first."
     if tx.groups.of_user(user.id):
         return "Cannot delete entity, must remove user from all groups first."
-    # Other credential families each know what of theirs blocks a deletion.
-    from iamd.services.iam import mfa
-
     return mfa.delete_conflicts(tx, user)
 
 

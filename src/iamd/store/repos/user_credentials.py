@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, exists, select, update
 
 from iamd.store.ids import new_id
 from iamd.store.repos.base import Repo, now, to_record
@@ -60,6 +60,10 @@ class SigningCertificate:
     upload_date: datetime
 
 
+def _any_of_user(repo: Repo, table: Table, user_id: str) -> bool:
+    return bool(repo.conn.execute(select(exists().where(table.c.user_id == user_id))).scalar())
+
+
 class SSHPublicKeys(Repo):
     def create(self, user_id: str, body: str, fingerprint: str) -> SSHPublicKey:
         values: dict[str, Any] = {
@@ -87,6 +91,9 @@ class SSHPublicKeys(Repo):
             .order_by(ssh_public_keys.c.id)
         )
         return [to_record(SSHPublicKey, r._mapping) for r in rows]
+
+    def any_of_user(self, user_id: str) -> bool:
+        return _any_of_user(self, ssh_public_keys, user_id)
 
     def set_status(self, key_id: str, status: str) -> None:
         self.conn.execute(
@@ -143,6 +150,10 @@ class ServiceCredentials(Repo):
             )
         )
         return [self._record(r) for r in rows]
+
+    def any_of_user(self, user_id: str) -> bool:
+        """Without opening any sealed password."""
+        return _any_of_user(self, service_specific_credentials, user_id)
 
     def of_account(
         self, account_id: str, service_name: str | None = None
@@ -213,6 +224,9 @@ class SigningCertificates(Repo):
             select(signing_certificates).where(signing_certificates.c.id == certificate_id)
         ).first()
         return to_record(SigningCertificate, row._mapping) if row else None
+
+    def any_of_user(self, user_id: str) -> bool:
+        return _any_of_user(self, signing_certificates, user_id)
 
     def of_owner(self, account_id: str, user_id: str | None) -> list[SigningCertificate]:
         """A user's certificates, or with ``user_id=None`` the root user's."""
