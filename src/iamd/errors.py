@@ -82,6 +82,10 @@ class LimitExceeded(SenderError):
     status = 409
 
 
+class UnmodifiableEntity(SenderError):
+    code = "UnmodifiableEntity"
+
+
 class AccessDenied(SenderError):
     code = "AccessDenied"
     status = 403

@@ -32,8 +32,10 @@ from iamd.services.iam.common import (
 from iamd.services.iam.roles import TRUST_POLICY_SIZE
 from iamd.services.iam.server_certificates import MAX_SERVER_CERTIFICATES
 from iamd.store import ConflictError
-from iamd.store.repos.providers import AccountInventory, OidcProviders, SamlProviders
+from iamd.store.repos.mfa_devices import MfaDevices
+from iamd.store.repos.providers import OidcProviders, SamlProviders
 from iamd.store.repos.server_certificates import ServerCertificates
+from iamd.store.repos.user_credentials import SigningCertificates
 
 # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
 MAX_INSTANCE_PROFILES = 1000
@@ -51,6 +53,7 @@ def create_account_alias(call: Call) -> dict[str, Any]:
             tx.accounts.update(call.account_id, alias=alias)
         except ConflictError:
             raise EntityAlreadyExists(f"The account alias {alias} already exists.") from None
+        tx.changes.record("account", call.account_id)
     return {}
 
 
@@ -62,6 +65,7 @@ def delete_account_alias(call: Call) -> dict[str, Any]:
         if account is None or account.alias != alias:
             raise NoSuchEntity(f"The account alias {alias} cannot be found.")
         tx.accounts.update(call.account_id, alias=None)
+        tx.changes.record("account", call.account_id)
     return {}
 
 
@@ -78,23 +82,27 @@ def list_account_aliases(call: Call) -> dict[str, Any]:
 def get_account_summary(call: Call) -> dict[str, Any]:
     account_id = call.account_id
     with call.store.read() as tx:
-        inventory = tx.repo(AccountInventory)
+        local_policies = tx.policies.all([account_id])
+        devices = tx.repo(MfaDevices).all(account_id)
         usage = {
             "Users": tx.users.count(account_id),
             "Groups": len(tx.groups.all(account_id)),
             "Roles": len(tx.roles.all(account_id)),
-            "Policies": tx.policies.count(account_id),
-            "PolicyVersionsInUse": inventory.policy_versions(account_id),
+            "Policies": len(local_policies),
+            "PolicyVersionsInUse": sum(len(tx.policies.versions(p.id)) for p in local_policies),
             "InstanceProfiles": len(tx.instance_profiles.all(account_id)),
             "ServerCertificates": tx.repo(ServerCertificates).count(account_id),
             "Providers": tx.repo(OidcProviders).count(account_id)
             + tx.repo(SamlProviders).count(account_id),
-            "MFADevices": inventory.mfa_devices(account_id),
-            "MFADevicesInUse": inventory.mfa_devices_in_use(account_id),
-            "AccountMFAEnabled": int(inventory.root_mfa_enabled(account_id)),
+            "MFADevices": len(devices),
+            "MFADevicesInUse": sum(1 for d in devices if d.enable_date is not None),
+            # The root user's device is the one enabled without an IAM user.
+            "AccountMFAEnabled": int(
+                any(d.enable_date is not None and d.user_id is None for d in devices)
+            ),
             "AccountAccessKeysPresent": int(bool(tx.access_keys.root_keys(account_id))),
             "AccountSigningCertificatesPresent": int(
-                bool(inventory.root_signing_certificates(account_id))
+                bool(tx.repo(SigningCertificates).of_owner(account_id, None))
             ),
             # The root user of an iamd account signs in with access keys only.
             "AccountPasswordPresent": 0,

@@ -8,7 +8,7 @@ import binascii
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity
+from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity, UnmodifiableEntity
 from iamd.services.call import Call
 from iamd.services.registry import Registry, Target
 from iamd.store import Tx
@@ -62,6 +62,26 @@ def find_group(tx: Tx, account_id: str, name: str) -> Group | None:
 
 def find_role(tx: Tx, account_id: str, name: str) -> Role | None:
     return tx.roles.get(account_id, name)
+
+
+def protected_role_error(role: Role) -> UnmodifiableEntity | None:
+    """What AWS answers when a caller (not the service) changes or deletes a service-linked
+    role; ``None`` for ordinary roles."""
+    if not role.service_linked:
+        return None
+    return UnmodifiableEntity(
+        f"Cannot perform the operation on the protected role '{role.name}' - this role is "
+        "only modifiable by AWS"
+    )
+
+
+def modifiable_role_or_404(tx: Tx, account_id: str, name: str) -> Role:
+    """A role the caller may change: service-linked roles are modifiable only by AWS."""
+    role = role_or_404(tx, account_id, name)
+    error = protected_role_error(role)
+    if error is not None:
+        raise error
+    return role
 
 
 def policy_or_404(tx: Tx, arn: str) -> ManagedPolicy:

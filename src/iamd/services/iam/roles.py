@@ -17,6 +17,7 @@ from iamd.services.iam.common import (
     check_tag_quota,
     entity_target,
     find_role,
+    modifiable_role_or_404,
     new_entity_target,
     paginate,
     policy_or_404,
@@ -115,7 +116,7 @@ def list_roles(call: Call) -> dict[str, Any]:
 
 def _update(call: Call, **values: Any) -> Role:
     with call.store.write() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
+        role = modifiable_role_or_404(tx, call.account_id, call.params["RoleName"])
         changes = {k: v for k, v in values.items() if v is not None}
         if changes:
             tx.roles.update(role.id, **changes)
@@ -162,7 +163,7 @@ def _delete_conflict(tx: Tx, role: Role) -> str | None:
 @REGISTRY.operation("DeleteRole", target=_role)
 def delete_role(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
+        role = modifiable_role_or_404(tx, call.account_id, call.params["RoleName"])
         problem = _delete_conflict(tx, role)
         if problem:
             raise DeleteConflict(problem)
@@ -212,7 +213,7 @@ def put_role_permissions_boundary(call: Call) -> dict[str, Any]:
 @REGISTRY.operation("DeleteRolePermissionsBoundary", target=_role)
 def delete_role_permissions_boundary(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
+        role = modifiable_role_or_404(tx, call.account_id, call.params["RoleName"])
         tx.roles.update(role.id, permissions_boundary=None)
         tx.changes.record("role", role.id)
     return {}

@@ -5,7 +5,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_server-certs.htm
 
 The certificate, its key and its chain are checked before anything is stored: each must parse
 as PEM, the key must be the certificate's, and each chain certificate must have signed the one
-before it.  The private key is sealed at rest and never returned by any call.
+before it.  The private key is sealed at rest and never returned by any call.  Every write goes
+to the change feed, since authorization targets (the ARN and its tags) are cached per process.
 """
 
 from __future__ import annotations
@@ -148,6 +149,7 @@ def upload_server_certificate(call: Call) -> dict[str, Any]:
         except ConflictError as exc:
             raise EntityAlreadyExists(str(exc)) from None
         tx.tags.put(TAG_KIND, cert.id, tags)
+        tx.changes.record(TAG_KIND, cert.id)
     out: dict[str, Any] = {"ServerCertificateMetadata": metadata(cert)}
     if tags:
         out["Tags"] = tag_dicts(tags)
@@ -173,6 +175,8 @@ def get_server_certificate(call: Call) -> dict[str, Any]:
 def list_server_certificates(call: Call) -> dict[str, Any]:
     with call.store.read() as tx:
         certs = tx.repo(ServerCertificates).all(call.account_id, call.param("PathPrefix") or "/")
+    # Python's order, which the marker comparisons use, not the database collation's.
+    certs.sort(key=lambda c: c.name.lower())
     page, more = paginate(call, certs, key=lambda c: c.name.lower())
     return {"ServerCertificateMetadataList": [metadata(c) for c in page], **more}
 
@@ -187,6 +191,7 @@ def update_server_certificate(call: Call) -> dict[str, Any]:
             )
         except ConflictError as exc:
             raise EntityAlreadyExists(str(exc)) from None
+        tx.changes.record(TAG_KIND, cert.id)
     return {}
 
 
@@ -196,6 +201,7 @@ def delete_server_certificate(call: Call) -> dict[str, Any]:
         cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
         tx.tags.drop(TAG_KIND, cert.id)
         tx.repo(ServerCertificates).delete(cert.id)
+        tx.changes.record(TAG_KIND, cert.id)
     return {}
 
 
@@ -206,6 +212,7 @@ def tag_server_certificate(call: Call) -> dict[str, Any]:
         cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
         check_tag_quota(tx.tags.all(TAG_KIND, cert.id), tags)
         tx.tags.put(TAG_KIND, cert.id, tags)
+        tx.changes.record(TAG_KIND, cert.id)
     return {}
 
 
@@ -214,6 +221,7 @@ def untag_server_certificate(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
         cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
         tx.tags.remove(TAG_KIND, cert.id, call.params["TagKeys"])
+        tx.changes.record(TAG_KIND, cert.id)
     return {}
 
 

@@ -16,7 +16,7 @@ import re
 import uuid
 from typing import Any
 
-from iamd.errors import AWSError, InvalidInput, LimitExceeded, NoSuchEntity
+from iamd.errors import InvalidInput, LimitExceeded, NoSuchEntity
 from iamd.services.call import Call
 from iamd.services.iam.common import (
     MAX_ROLES,
@@ -112,20 +112,6 @@ def trust_policy(service: str) -> str:
 def service_of(role: Role) -> str:
     """The service a service-linked role belongs to, from its path."""
     return role.path.removeprefix(PATH_PREFIX).rstrip("/")
-
-
-def protected_role_error(role: Role) -> AWSError | None:
-    """What AWS answers when a caller (not the service) tries to change or delete a
-    service-linked role; ``None`` for ordinary roles."""
-    if not role.service_linked:
-        return None
-    return AWSError(
-        f"Cannot perform the operation on the protected role '{role.name}' - this role is only "
-        "modifiable by AWS",
-        code="UnmodifiableEntity",
-        status=400,
-        sender=True,
-    )
 
 
 def _wanted_role(call: Call) -> tuple[str, str]:

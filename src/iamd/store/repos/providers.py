@@ -1,5 +1,4 @@
-"""Identity providers (OpenID Connect and SAML), and the account-wide counts GetAccountSummary
-reports for families that have no repository of their own yet.
+"""Identity providers: OpenID Connect and SAML.
 
 A provider is keyed by its ARN, which is derived from what names it (the issuer URL without its
 scheme, or the SAML provider name), so the primary key alone keeps one provider per URL or name
@@ -16,14 +15,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 
 from iamd.store.repos.base import Repo, now, to_record
-from iamd.store.schema import (
-    mfa_devices,
-    oidc_providers,
-    policies,
-    policy_versions,
-    saml_providers,
-    signing_certificates,
-)
+from iamd.store.schema import oidc_providers, saml_providers
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,59 +158,3 @@ class SamlProviders(Repo):
     def delete(self, arn: str) -> bool:
         result = self.conn.execute(delete(saml_providers).where(saml_providers.c.arn == arn))
         return bool(result.rowcount)
-
-
-class AccountInventory(Repo):
-    """Counts over other families' tables that GetAccountSummary needs and that no repository
-    offers yet.  Read-only; belongs with :class:`~iamd.store.repos.accounts.Accounts`."""
-
-    def _count(self, query: Any) -> int:
-        return int(self.conn.execute(query).scalar_one())
-
-    def mfa_devices(self, account_id: str) -> int:
-        return self._count(
-            select(func.count())
-            .select_from(mfa_devices)
-            .where(mfa_devices.c.account_id == account_id)
-        )
-
-    def mfa_devices_in_use(self, account_id: str) -> int:
-        """Devices enabled for a user or for the root user."""
-        return self._count(
-            select(func.count())
-            .select_from(mfa_devices)
-            .where(mfa_devices.c.account_id == account_id, mfa_devices.c.enable_date.is_not(None))
-        )
-
-    def root_mfa_enabled(self, account_id: str) -> bool:
-        """The root user's device: enabled, yet assigned to no IAM user."""
-        return bool(
-            self._count(
-                select(func.count())
-                .select_from(mfa_devices)
-                .where(
-                    mfa_devices.c.account_id == account_id,
-                    mfa_devices.c.enable_date.is_not(None),
-                    mfa_devices.c.user_id.is_(None),
-                )
-            )
-        )
-
-    def root_signing_certificates(self, account_id: str) -> int:
-        return self._count(
-            select(func.count())
-            .select_from(signing_certificates)
-            .where(
-                signing_certificates.c.account_id == account_id,
-                signing_certificates.c.user_id.is_(None),
-            )
-        )
-
-    def policy_versions(self, account_id: str) -> int:
-        """Versions of the account's customer managed policies."""
-        return self._count(
-            select(func.count())
-            .select_from(policy_versions)
-            .join(policies, policies.c.id == policy_versions.c.policy_id)
-            .where(policies.c.account_id == account_id)
-        )
