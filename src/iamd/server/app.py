@@ -30,6 +30,7 @@ from iamd.errors import (
 from iamd.protocol import QueryProtocol, query_protocol
 from iamd.server.bootstrap import Bootstrapped
 from iamd.server.config import Settings
+from iamd.server.last_used import LastUsed
 from iamd.server.watch import ChangeWatcher
 from iamd.services.call import Call
 from iamd.services.caller import Caller
@@ -65,6 +66,7 @@ class IamdApp:
             "sts": query_protocol("sts"),
         }
         self.registries: dict[str, Registry] = {"iam": IAM}
+        self.last_used = LastUsed(self.store)
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
 
     def invalidate(self) -> None:
@@ -174,6 +176,7 @@ class IamdApp:
         resolved = self.credentials.resolve(verified.access_key_id)
         if resolved is None:
             raise InvalidClientTokenId("The security token included in the request is invalid.")
+        self.last_used.record(verified.access_key_id, verified.service, verified.region)
         return resolved[1], verified.service, verified.region
 
     def _dev_caller(self, signed: SignedRequest, error: AWSError) -> tuple[Caller, str, str] | None:
