@@ -403,3 +403,11 @@ def test_service_linked_roles_are_authorized_by_service_name(
         error_of(lambda: nobody.get_service_linked_role_deletion_status(DeletionTaskId=task))[0]
         == "AccessDenied"
     )
+
+
+def test_sts_token_version_preference(iam: Any) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/APIReference/API_SetSecurityTokenServicePreferences.html"""
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1

@@ -31,6 +31,7 @@ from iamd.services.iam.common import (
 )
 from iamd.services.iam.roles import TRUST_POLICY_SIZE
 from iamd.services.iam.server_certificates import MAX_SERVER_CERTIFICATES
+from iamd.services.iam.sts_preferences import token_version
 from iamd.store import ConflictError
 from iamd.store.repos.mfa_devices import MfaDevices
 from iamd.store.repos.providers import OidcProviders, SamlProviders
@@ -41,7 +42,6 @@ from iamd.store.repos.user_credentials import SigningCertificates
 MAX_INSTANCE_PROFILES = 1000
 MAX_SIGNING_CERTIFICATES = 2
 MAX_POLICY_VERSIONS_IN_USE = 10000
-GLOBAL_ENDPOINT_TOKEN_VERSION = 1
 """Version 1 tokens from the global STS endpoint, AWS's default for an account."""
 
 
@@ -127,6 +127,6 @@ def get_account_summary(call: Call) -> dict[str, Any]:
         "GroupPolicySizeQuota": INLINE_SIZE["group"],
         "RolePolicySizeQuota": INLINE_SIZE["role"],
         "AssumeRolePolicySizeQuota": TRUST_POLICY_SIZE,
-        "GlobalEndpointTokenVersion": GLOBAL_ENDPOINT_TOKEN_VERSION,
+        "GlobalEndpointTokenVersion": token_version(call),
     }
     return {"SummaryMap": {**usage, **quotas}}
