@@ -64,9 +64,9 @@ def _pieces(parts: list[Part], context: Context | None) -> list[wildcard.Piece] 
     return out
 
 
-def _split_resource_type(resource: list[Part], service: list[Part]) -> tuple[str, list[Part]]:
+def _split_resource_type(resource: list[Part], service: list[str]) -> tuple[str, list[Part]]:
     """The literal resource type (``user/``) opening the resource field, and the rest."""
-    if service == ["s3"] or not resource or not isinstance(resource[0], str):
+    if [p.lower() for p in service] == ["s3"] or not resource or not isinstance(resource[0], str):
         return "", resource
     first = resource[0]
     cut = [i for i in (first.find("/"), first.find(":")) if i >= 0]
@@ -93,7 +93,7 @@ class ResourcePattern:
         if not self.valid:
             return
         service_text = [p for p in fields[2] if isinstance(p, str)]
-        self._type, resource = _split_resource_type(fields[5], service_text)  # type: ignore[arg-type]
+        self._type, resource = _split_resource_type(fields[5], service_text)
         self._fields = [*fields[:5], resource]
         if not self.dynamic:
             self._regex = re.compile(self.regex_source(), re.DOTALL)

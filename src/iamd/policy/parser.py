@@ -44,6 +44,19 @@ _ACCOUNT = re.compile(r"\d{12}")
 _UNIQUE_ID = re.compile(r"A[A-Z0-9]{3}[A-Z0-9]{12,}")
 
 
+def _show(value: Any, limit: int = 80) -> str:
+    """A short, safe rendering of any input value for an error message.
+
+    Never raises: huge integers (which Python refuses to turn into text), deep nesting and
+    odd types all get a printable stand-in.
+    """
+    try:
+        text = value if isinstance(value, str) else json.dumps(value)
+    except (ValueError, TypeError, RecursionError):
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _DuplicateKeyError(ValueError):
     pass
 
@@ -74,7 +87,7 @@ def parse_policy(
             value = load_json(document)
         except _DuplicateKeyError as exc:
             raise MalformedPolicyError(
-                [PolicyError("", f"Syntax errors in policy. Duplicate key {exc.args[0]!r}.")]
+                [PolicyError("", f"Syntax errors in policy. Duplicate key {_show(exc.args[0])!r}.")]
             ) from None
         except (ValueError, RecursionError) as exc:
             raise MalformedPolicyError(
@@ -126,7 +139,7 @@ class _Parser:
         if version is not None and version not in (VERSION_2012, VERSION_2008):
             self.error(
                 "/Version",
-                f"The policy failed legacy parsing: Version {version!r} is not "
+                f"The policy failed legacy parsing: Version {_show(version)!r} is not "
                 f"{VERSION_2012} or {VERSION_2008}.",
             )
             version = None
@@ -211,7 +224,7 @@ class _Parser:
             return Effect.ALLOW
         if raw == "Deny":
             return Effect.DENY
-        self.error(pointer_join(pointer, "Effect"), f"Invalid effect: {raw}")
+        self.error(pointer_join(pointer, "Effect"), f"Invalid effect: {_show(raw)}")
         return None
 
     def _either(self, pointer: str, value: dict[str, Any], field: str) -> tuple[str, Any] | None:
@@ -261,7 +274,7 @@ class _Parser:
         for index, item in enumerate(items):
             if item != "*" and not (item.startswith("arn:") and item.count(":") >= 2):
                 at = where if isinstance(raw, str) else pointer_join(where, index)
-                self.error(at, f'Resource {item} must be in ARN format or "*".')
+                self.error(at, f'Resource {_show(item, 200)} must be in ARN format or "*".')
         result = tuple(items)
         return (result, None) if field == "Resource" else (None, result)
 
@@ -281,7 +294,15 @@ class _Parser:
                 self.error(pointer, "Missing required field Principal")
             return None, None
         field, raw = found
-        spec = self.principal(pointer_join(pointer, field), raw)
+        where = pointer_join(pointer, field)
+        if self.kind is PolicyKind.RCP and (field != "Principal" or raw != "*"):
+            # https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html
+            self.error(
+                where,
+                'Invalid principal in policy: a resource control policy must use "Principal": "*"',
+            )
+            return None, None
+        spec = self.principal(where, raw)
         return (spec, None) if field == "Principal" else (None, spec)
 
     def principal(self, pointer: str, raw: Any) -> PrincipalSpec | None:
@@ -320,17 +341,17 @@ class _Parser:
             return ()
         clauses: list[ConditionClause] = []
         for operator, block in raw.items():
-            op_where = pointer_join(where, operator)
-            parsed = parse_operator(operator)
+            op_where = pointer_join(where, _show(operator))
+            parsed = parse_operator(operator) if isinstance(operator, str) else None
             if parsed is None:
-                self.error(op_where, f"Invalid Condition type : {operator}.")
+                self.error(op_where, f"Invalid Condition type : {_show(operator)}.")
                 continue
             if not isinstance(block, dict) or not block:
                 self.error(op_where, f"{operator} must map condition keys to values.")
                 continue
             for key, values in block.items():
-                key_where = pointer_join(op_where, key)
-                if ":" not in key or key.startswith(":") or key.endswith(":"):
+                key_where = pointer_join(op_where, _show(key))
+                if not isinstance(key, str) or ":" not in key or key[0] == ":" or key[-1] == ":":
                     self.error(key_where, _VENDOR_MESSAGE)
                     continue
                 texts = self.condition_values(key_where, values)
@@ -376,7 +397,12 @@ class _Parser:
             if isinstance(item, bool):
                 out.append("true" if item else "false")
             elif isinstance(item, (int, float)):
-                out.append(json.dumps(item))
+                try:
+                    out.append(json.dumps(item))
+                except ValueError:  # an integer too long to print
+                    at = pointer if not isinstance(raw, list) else pointer_join(pointer, index)
+                    self.error(at, "Condition value is too large a number.")
+                    return None
             elif isinstance(item, str):
                 out.append(item)
             else:

@@ -18,20 +18,32 @@ _ANY = None  # a ``?`` position inside a segment
 
 
 def to_regex(pieces: Sequence[Piece], *, star: str = ".*", qmark: str = ".") -> str:
-    """Regex source for a glob, every non-wildcard character escaped."""
-    out: list[str] = []
+    """Regex source for a glob, every non-wildcard character escaped, in linear time.
+
+    A naive translation (``*`` as ``.*``) backtracks: ``*a*a*a...b`` against a long run of
+    ``a`` takes time exponential in the stars, a denial of service any policy author or caller
+    could trigger.  Here every segment between two stars sits in an atomic group after a lazy
+    star: it takes the leftmost place it fits and never gives it back.  For globs that is
+    exact, because the segments have fixed widths: placing one as early as possible leaves
+    the most room for the rest.  Only the last star is free, and it is anchored by the end.
+    """
+    segments: list[list[str]] = [[]]
     for text, wild in pieces:
         if not wild:
-            out.append(re.escape(text))
+            segments[-1].append(re.escape(text))
             continue
         for ch in text:
             if ch == "*":
-                out.append(star)
+                segments.append([])
             elif ch == "?":
-                out.append(qmark)
+                segments[-1].append(qmark)
             else:
-                out.append(re.escape(ch))
-    return "".join(out)
+                segments[-1].append(re.escape(ch))
+    parts = ["".join(segment) for segment in segments]
+    if len(parts) == 1:
+        return parts[0]
+    middle = "".join(f"(?>{star}?{part})" for part in parts[1:-1])
+    return f"{parts[0]}{middle}{star}{parts[-1]}"
 
 
 def compile_glob(text: str, *, fold: bool = False) -> re.Pattern[str]:

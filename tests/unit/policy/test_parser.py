@@ -227,3 +227,36 @@ def test_pointer_escapes_slashes_in_keys() -> None:
         }
     )
     assert found[0][0] == "/Statement/0/Condition/StringEquals/aws:PrincipalTag~1team"
+
+
+def test_resource_control_policies_name_every_principal() -> None:
+    """RCPs apply to every principal: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_syntax.html"""
+    deny = {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}
+    parse_policy({"Statement": [{**deny, "Principal": "*"}]}, PolicyKind.RCP)
+    found = errors_of(
+        {"Statement": [{**deny, "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"}}]},
+        PolicyKind.RCP,
+    )
+    assert found[0][0] == "/Statement/0/Principal" and "must use" in found[0][1]
+
+
+def test_huge_numbers_and_odd_values_are_errors_not_crashes() -> None:
+    found = errors_of(
+        {"Version": 10**5000, "Statement": [{"Effect": 10**5000, "Action": "*", "Resource": "*"}]}
+    )
+    assert any(p == "/Version" for p, _ in found) and any(
+        p == "/Statement/0/Effect" for p, _ in found
+    )
+    found = errors_of(
+        {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"NumericEquals": {"s3:max-keys": "9" * 5000}},
+                }
+            ]
+        }
+    )
+    assert "Invalid number" in found[0][1]

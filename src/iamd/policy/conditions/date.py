@@ -37,6 +37,8 @@ def parse_date(text: str) -> float | None:
 
 def _parse(text: str) -> float | None:
     if _EPOCH.fullmatch(text):
+        if len(text) > 15:  # beyond any date a datetime can hold
+            return None
         return float(int(text))
     match = _ISO.fullmatch(text)
     if not match:

@@ -25,10 +25,10 @@ def parse_address(text: str) -> tuple[int, int] | None:
     result: tuple[int, int] | None
     try:
         result = (4, int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big"))
-    except OSError:
+    except (OSError, ValueError, UnicodeError):
         try:
             result = (6, int(ipaddress.IPv6Address(text)))
-        except ValueError:
+        except (ValueError, UnicodeError):
             result = None
     if len(_cache) > 65536:
         _cache.clear()

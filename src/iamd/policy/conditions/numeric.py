@@ -13,12 +13,14 @@ from iamd.policy.conditions.base import Comparator, Family
 from iamd.policy.variables import Context, Part, resolve_literal
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+MAX_DIGITS = 64
+"""Longer numbers are not numbers AWS compares (and Python refuses very long int strings)."""
 
 
 def parse_number(text: str) -> int | float | None:
     """An integer where possible (exact for large values), else a float; ``None`` if invalid."""
     text = text.strip()
-    if not _NUMBER.fullmatch(text):
+    if len(text) > MAX_DIGITS or not _NUMBER.fullmatch(text):
         return None
     if "." in text:
         return float(text)
