@@ -795,3 +795,21 @@ def test_no_secret_is_returned_by_reads(iam: Any, user: str) -> None:
     )
     assert STRONG not in reads and created["ServicePassword"] not in reads
     assert "scrypt" not in reads
+
+
+def test_allow_users_to_change_password_needs_no_policy(
+    server: LiveServer, iam: Any, user_client: Callable[..., Any]
+) -> None:
+    """https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html"""
+    user = user_client()
+    iam.create_login_profile(UserName=user.user_name, Password="Initial-Passw0rd!")
+    try:
+        iam.update_account_password_policy(AllowUsersToChangePassword=False)
+        with pytest.raises(ClientError) as info:
+            user.change_password(OldPassword="Initial-Passw0rd!", NewPassword="Second-Passw0rd!")
+        assert info.value.response["Error"]["Code"] == "AccessDenied"
+        iam.update_account_password_policy(AllowUsersToChangePassword=True)
+        user.change_password(OldPassword="Initial-Passw0rd!", NewPassword="Second-Passw0rd!")
+        assert user.get_account_password_policy()["PasswordPolicy"]["AllowUsersToChangePassword"]
+    finally:
+        iam.delete_account_password_policy()

@@ -251,3 +251,49 @@ def test_authorization(
     assert error_of(lambda: member.get_instance_profile(InstanceProfileName=data))[0] == (
         "AccessDenied"
     )
+
+
+def test_adding_a_role_needs_pass_role(
+    iam: Any, user_client: Callable[..., Any], unique: Callable[[str], str]
+) -> None:
+    """AddRoleToInstanceProfile hands the role to EC2, so AWS also checks iam:PassRole.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
+    """
+    trust = (
+        '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+    )
+    role, profile = unique("r"), unique("ip")
+    iam.create_role(RoleName=role, AssumeRolePolicyDocument=trust)
+    iam.create_instance_profile(InstanceProfileName=profile)
+    only_profiles = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "iam:AddRoleToInstanceProfile", "Resource": "*"}
+        ],
+    }
+    without = user_client(only_profiles)
+    with pytest.raises(ClientError) as info:
+        without.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+    assert "iam:PassRole" in info.value.response["Error"]["Message"]
+    with_pass = user_client(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": "iam:AddRoleToInstanceProfile", "Resource": "*"},
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                },
+            ],
+        }
+    )
+    with_pass.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=role)
+    assert (
+        iam.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"][0][
+            "RoleName"
+        ]
+        == role
+    )

@@ -27,6 +27,7 @@ from iamd.errors import (
     ServiceFailure,
     SignatureDoesNotMatch,
 )
+from iamd.policy import Outcome
 from iamd.protocol import QueryProtocol, query_protocol
 from iamd.server.bootstrap import Bootstrapped
 from iamd.server.config import Settings
@@ -227,11 +228,20 @@ class IamdApp:
             region=region,
             extra=target.context,
         )
-        decision = self.authorizer.authorize(
-            caller, op.action, target.resource, context, target.resource_account
-        )
-        if not decision.allowed:
-            raise AccessDenied(decision.message(caller.arn, op.action, target.resource))
+        checks = [(op.action, target), *target.also]
+        for action, checked in checks:
+            decision = self.authorizer.authorize(
+                caller,
+                action,
+                checked.resource,
+                {**context, **checked.context},
+                checked.resource_account,
+            )
+            granted = decision.allowed or (
+                checked.self_service and decision.outcome is Outcome.IMPLICIT_DENY
+            )
+            if not granted:
+                raise AccessDenied(decision.message(caller.arn, action, checked.resource))
         result = op.handler(call)
         if not operation.startswith(_READ_PREFIXES):
             self.invalidate()

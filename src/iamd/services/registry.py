@@ -24,6 +24,11 @@ class Target:
     context: dict[str, ContextValue] = field(default_factory=dict)
     resource_account: str | None = None
     """The account owning the resource, where its ARN does not say (or says ``aws``)."""
+    also: tuple[tuple[str, Target], ...] = ()
+    """Further actions the caller needs, e.g. ``iam:PassRole`` on the role a call hands over."""
+    self_service: bool = False
+    """The account lets every IAM user do this to itself without a policy (an explicit deny
+    still applies): ChangePassword under ``AllowUsersToChangePassword``."""
 
 
 Handler = Callable[[Call], dict[str, Any]]

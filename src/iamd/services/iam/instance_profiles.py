@@ -138,7 +138,20 @@ def list_instance_profiles_for_role(call: Call) -> dict[str, Any]:
     return {"InstanceProfiles": items, **more}
 
 
-@REGISTRY.operation("AddRoleToInstanceProfile", target=_profile)
+def _profile_and_pass_role(call: Call, tx: Tx) -> Target:
+    """Adding a role hands it to EC2: AWS also requires iam:PassRole on the role.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html
+    """
+    target = _profile(call, tx)
+    role = tx.roles.get(call.account_id, call.param("RoleName") or "")
+    role_arn = role.arn if role else f"arn:aws:iam::{call.account_id}:role/{call.param('RoleName')}"
+    passed = Target(role_arn, {"iam:PassedToService": "ec2.amazonaws.com"})
+    return Target(
+        target.resource, target.context, target.resource_account, also=(("iam:PassRole", passed),)
+    )
+
+
+@REGISTRY.operation("AddRoleToInstanceProfile", target=_profile_and_pass_role)
 def add_role_to_instance_profile(call: Call) -> dict[str, Any]:
     with call.store.write() as tx:
         profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])

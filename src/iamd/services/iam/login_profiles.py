@@ -20,7 +20,12 @@ from iamd.auth.passwords import hash_password, verify_password
 from iamd.errors import AccessDenied, AWSError, EntityAlreadyExists, NoSuchEntity
 from iamd.services.call import Call
 from iamd.services.iam.common import REGISTRY, entity_target, find_user, user_or_404
-from iamd.services.iam.password_policy import check_password, check_reuse, policy_of
+from iamd.services.iam.password_policy import (
+    check_password,
+    check_reuse,
+    policy_of,
+    users_may_change_passwords,
+)
 from iamd.services.registry import Target
 from iamd.store import ConflictError, Tx
 from iamd.store.records import User
@@ -131,8 +136,9 @@ def delete_login_profile(call: Call) -> dict[str, Any]:
 
 
 def _own_user(call: Call, tx: Tx) -> Target:
-    """ChangePassword acts on the caller's own user: AWS authorizes it against that ARN."""
-    return Target(call.caller.arn)
+    """ChangePassword acts on the caller's own user: AWS authorizes it against that ARN, and
+    grants it to every user when the password policy says AllowUsersToChangePassword."""
+    return Target(call.caller.arn, self_service=users_may_change_passwords(call, tx))
 
 
 @REGISTRY.operation("ChangePassword", target=_own_user)

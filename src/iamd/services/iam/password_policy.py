@@ -22,6 +22,7 @@ from iamd.auth.passwords import verify_password
 from iamd.errors import AWSError, NoSuchEntity
 from iamd.services.call import Call
 from iamd.services.iam.common import REGISTRY, star_target
+from iamd.services.registry import Target
 from iamd.store import Tx
 
 SYMBOLS = frozenset("!@#$%^&*()_+-=[]{}|'")
@@ -120,6 +121,21 @@ def policy_of(tx: Tx, account_id: str) -> PasswordPolicy | None:
     return PasswordPolicy.from_params(json.loads(account.password_policy))
 
 
+def users_may_change_passwords(call: Call, tx: Tx) -> bool:
+    """``AllowUsersToChangePassword``: IAM users may change their own password and read the
+    policy without an identity policy allowing it.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_account-policy.html
+    """
+    if call.caller.kind != "IAMUser":
+        return False
+    policy = policy_of(tx, call.account_id)
+    return bool(policy and policy.allow_users_to_change_password)
+
+
+def _policy_target(call: Call, tx: Tx) -> Target:
+    return Target("*", self_service=users_may_change_passwords(call, tx))
+
+
 def _has(password: str, rule: str) -> bool:
     if rule == "RequireUppercaseCharacters":
         return any("A" <= c <= "Z" for c in password)
@@ -195,7 +211,7 @@ def update_account_password_policy(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("GetAccountPasswordPolicy", target=star_target)
+@REGISTRY.operation("GetAccountPasswordPolicy", target=_policy_target)
 def get_account_password_policy(call: Call) -> dict[str, Any]:
     with call.store.read() as tx:
         policy = policy_of(tx, call.account_id)
