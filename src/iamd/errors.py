@@ -116,6 +116,33 @@ class ExpiredToken(SenderError):
     status = 400
 
 
+class PackedPolicyTooLarge(SenderError):
+    code = "PackedPolicyTooLarge"
+
+
+class InvalidIdentityToken(SenderError):
+    code = "InvalidIdentityToken"
+
+
+class ExpiredTokenException(SenderError):
+    """STS's code for an expired web identity or SAML token (not for session credentials)."""
+
+    code = "ExpiredTokenException"
+
+
+class IDPRejectedClaim(SenderError):
+    code = "IDPRejectedClaim"
+    status = 403
+
+
+class IDPCommunicationError(SenderError):
+    code = "IDPCommunicationError"
+
+
+class InvalidAuthorizationMessage(SenderError):
+    code = "InvalidAuthorizationMessageException"
+
+
 class NotImplementedOperation(AWSError):
     """An operation of the service model that iamd does not implement (yet)."""
 

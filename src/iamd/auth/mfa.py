@@ -73,6 +73,29 @@ def consecutive_step(seed: str, first: str, second: str, around: int, window: in
     return None
 
 
+def _accepted_step(tx: Tx, serial: str, user_id: str, code: str, now: datetime) -> int | None:
+    devices = tx.repo(MfaDevices)
+    device = devices.get(serial)
+    if device is None or device.user_id != user_id or device.enable_date is None:
+        return None
+    seed = devices.seed(serial)
+    if seed is None:
+        return None
+    current = time_step(now)
+    fresh = [
+        step
+        for step in range(current - VERIFY_WINDOW, current + VERIFY_WINDOW + 1)
+        if device.last_counter is None or step > device.last_counter
+    ]
+    return matching_step(seed, code, fresh)
+
+
+def check_code(tx: Tx, serial: str, user_id: str, code: str, now: datetime) -> bool:
+    """Whether ``code`` would be accepted now, without using it up (for authorization, which
+    may still refuse the call: a refused call must not burn the code)."""
+    return _accepted_step(tx, serial, user_id, code, now) is not None
+
+
 def verify_code(tx: Tx, serial: str, user_id: str, code: str, now: datetime) -> bool:
     """Whether ``code`` proves possession of ``user_id``'s enabled MFA device ``serial``.
 
@@ -80,20 +103,7 @@ def verify_code(tx: Tx, serial: str, user_id: str, code: str, now: datetime) -> 
     before the last one accepted (a replay); the accepted step is recorded in ``tx``, which
     must be a write transaction.
     """
-    devices = tx.repo(MfaDevices)
-    device = devices.get(serial)
-    if device is None or device.user_id != user_id or device.enable_date is None:
-        return False
-    seed = devices.seed(serial)
-    if seed is None:
-        return False
-    current = time_step(now)
-    fresh = [
-        step
-        for step in range(current - VERIFY_WINDOW, current + VERIFY_WINDOW + 1)
-        if device.last_counter is None or step > device.last_counter
-    ]
-    step = matching_step(seed, code, fresh)
+    step = _accepted_step(tx, serial, user_id, code, now)
     if step is None:
         return False
-    return devices.advance_counter(serial, step)
+    return tx.repo(MfaDevices).advance_counter(serial, step)

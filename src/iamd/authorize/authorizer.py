@@ -12,7 +12,16 @@ from collections import OrderedDict
 from typing import Any
 
 from iamd.authorize.policies import boundary_policy, role_policies, user_policies
-from iamd.policy import Decision, Evaluator, Outcome, PolicySet, Request
+from iamd.policy import (
+    Decision,
+    Evaluator,
+    Outcome,
+    Policy,
+    PolicyKind,
+    PolicySet,
+    Request,
+    parse_policy,
+)
 from iamd.policy.decision import PolicyType
 from iamd.policy.service_rules import immutable
 from iamd.services.caller import Caller
@@ -32,8 +41,9 @@ class Authorizer:
         with self._lock:
             self._evaluators.clear()
 
-    def evaluator(self, caller: Caller, session: PolicySet | None = None) -> Evaluator:
-        key = caller.principal_id
+    def evaluator(self, caller: Caller) -> Evaluator:
+        # A session's permissions depend on its own session policies: cache per credential.
+        key = caller.access_key_id if caller.session_policies else caller.principal_id
         with self._lock:
             hit = self._evaluators.get(key)
         if hit is not None:
@@ -49,7 +59,13 @@ class Authorizer:
                 boundary = boundary_policy(tx, role.permissions_boundary) if role else None
             else:
                 identity, boundary = [], None
-        evaluator = Evaluator(PolicySet(identity=identity, boundary=boundary))
+        sessions = [
+            parse_policy(document, PolicyKind.SESSION, f"session[{index}]")
+            for index, document in enumerate(caller.session_policies)
+        ]
+        evaluator = Evaluator(
+            PolicySet(identity=identity, boundary=boundary, session=sessions or None)
+        )
         with self._lock:
             self._evaluators[key] = evaluator
             if len(self._evaluators) > self.cache_size:
@@ -63,12 +79,30 @@ class Authorizer:
         resource: str,
         context: dict[str, Any],
         resource_account: str | None = None,
+        resource_policy: Policy | None = None,
     ) -> Decision:
-        """The decision for one call.  The root user of the account may do anything in it."""
+        """The decision for one call.  The root user of the account may do anything in it,
+        except where a resource policy (a role's trust policy) must name it."""
         request = Request.build(caller.arn, action, resource, context, resource_account)
-        if caller.is_root and request.same_account and not immutable(action, resource):
+        if (
+            caller.is_root
+            and request.same_account
+            and resource_policy is None
+            and not immutable(action, resource)
+        ):
             return _ROOT_ALLOWED
         try:
-            return self.evaluator(caller).evaluate(request)
-        except Exception:
+            evaluator = self.evaluator(caller)
+            if resource_policy is not None:
+                cached = evaluator.policies
+                evaluator = Evaluator(
+                    PolicySet(
+                        identity=cached.identity,
+                        boundary=cached.boundary,
+                        session=cached.session,
+                        resource=resource_policy,
+                    )
+                )
+            return evaluator.evaluate(request)
+        except Exception:  # an internal error must deny, never allow
             return Decision(Outcome.IMPLICIT_DENY, PolicyType.IDENTITY)

@@ -11,7 +11,14 @@ from iamd.services.caller import Caller
 
 ContextValue = str | list[str]
 
-_PRINCIPAL_TYPE = {"Root": "Account", "IAMUser": "User", "AssumedRole": "AssumedRole"}
+_PRINCIPAL_TYPE = {
+    "Root": "Account",
+    "IAMUser": "User",
+    "AssumedRole": "AssumedRole",
+    "WebIdentityUser": "AssumedRole",
+    "SAMLUser": "AssumedRole",
+    "FederatedUser": "FederatedUser",
+}
 
 
 def principal_context(caller: Caller) -> dict[str, ContextValue]:
@@ -24,6 +31,11 @@ def principal_context(caller: Caller) -> dict[str, ContextValue]:
     }
     if caller.kind == "IAMUser":
         context["aws:username"] = caller.name
+    if caller.role_arn:
+        # For a role session aws:PrincipalArn is the role's ARN, not the session's.
+        context["aws:PrincipalArn"] = caller.role_arn
+    if caller.federated_provider:
+        context["aws:FederatedProvider"] = caller.federated_provider
     for key, value in caller.tags.items():
         context[f"aws:PrincipalTag/{key}"] = value
     if caller.mfa_authenticated is not None:

@@ -44,7 +44,8 @@ class PolicySet:
 
     identity: Sequence[Policy] = ()
     boundary: Policy | None = None
-    session: Policy | None = None
+    session: Policy | Sequence[Policy] | None = None
+    """The session policy; an inline one and managed ones together allow what any allows."""
     resource: Policy | None = None
     scp: Sequence[Sequence[Policy]] = ()
     """One list of policies per organization level, root first."""
@@ -133,7 +134,8 @@ class Evaluator:
         p = self.policies
         self._identity = _group(PolicyType.IDENTITY, p.identity)
         self._boundary = _group(PolicyType.BOUNDARY, [p.boundary]) if p.boundary else None
-        self._session = _group(PolicyType.SESSION, [p.session]) if p.session else None
+        sessions = [p.session] if isinstance(p.session, Policy) else list(p.session or [])
+        self._session = _group(PolicyType.SESSION, sessions) if sessions else None
         self._resource = _group(PolicyType.RESOURCE, [p.resource]) if p.resource else None
         self._scp = tuple(_group(PolicyType.SCP, level) for level in p.scp)
         self._rcp = tuple(_group(PolicyType.RCP, level) for level in p.rcp)

@@ -219,8 +219,10 @@ def explain(policies: PolicySet | Evaluator, request: Request) -> Trace:
     groups += [(PolicyType.IDENTITY, p) for p in policy_set.identity]
     if policy_set.boundary is not None:
         groups.append((PolicyType.BOUNDARY, policy_set.boundary))
-    if policy_set.session is not None:
-        groups.append((PolicyType.SESSION, policy_set.session))
+    sessions = (
+        [policy_set.session] if isinstance(policy_set.session, Policy) else policy_set.session
+    )
+    groups += [(PolicyType.SESSION, p) for p in sessions or []]
     if policy_set.resource is not None:
         groups.append((PolicyType.RESOURCE, policy_set.resource))
     has_boundary = policy_set.boundary is not None

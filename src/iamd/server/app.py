@@ -15,10 +15,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from iamd.auth.sigv4 import SignedRequest, verify
+from iamd.auth.key_ring import KeyRing
+from iamd.auth.sigv4 import SignedRequest, SigningSecret, session_token, verify
 from iamd.authorize.authorizer import Authorizer
 from iamd.authorize.context import principal_context, request_context
 from iamd.authorize.credentials import DEV_ACCOUNT, Credentials, root_caller
+from iamd.authorize.sessions import INVALID, caller_of, open_session, signing_secret
 from iamd.errors import (
     AccessDenied,
     AWSError,
@@ -37,6 +39,7 @@ from iamd.services.call import Call
 from iamd.services.caller import Caller
 from iamd.services.iam import REGISTRY as IAM
 from iamd.services.registry import Registry
+from iamd.services.sts import REGISTRY as STS
 
 log = logging.getLogger("iamd")
 
@@ -45,6 +48,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 MAX_BODY = 1024 * 1024
+UNSIGNED_STS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
 _READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
 _XML = [(b"content-type", b"text/xml")]
 
@@ -66,7 +70,8 @@ class IamdApp:
             "iam": query_protocol("iam"),
             "sts": query_protocol("sts"),
         }
-        self.registries: dict[str, Registry] = {"iam": IAM}
+        self.registries: dict[str, Registry] = {"iam": IAM, "sts": STS}
+        self.key_ring = KeyRing(self.store)
         self.last_used = LastUsed(self.store)
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
 
@@ -149,7 +154,11 @@ class IamdApp:
                 headers=headers,
                 body=body,
             )
-            caller, service, region = self._authenticate(signed)
+            unsigned = self._unsigned_sts(signed, headers)
+            if unsigned is not None:
+                caller, service, region = unsigned
+            else:
+                caller, service, region = self._authenticate(signed)
             protocol = self.protocols[service]
             parsed = protocol.parse(body, signed.query, headers.get("content-type", ""))
             payload = self._dispatch(
@@ -167,6 +176,9 @@ class IamdApp:
         return status, [*_XML, (b"x-amzn-requestid", request_id.encode())], result
 
     def _authenticate(self, signed: SignedRequest) -> tuple[Caller, str, str]:
+        token = session_token(signed)
+        if token is not None:
+            return self._authenticate_session(signed, token)
         try:
             verified = verify(signed, self.credentials.lookup, allowed_services={"iam", "sts"})
         except (InvalidClientTokenId, SignatureDoesNotMatch) as error:
@@ -179,6 +191,39 @@ class IamdApp:
             raise InvalidClientTokenId("The security token included in the request is invalid.")
         self.last_used.record(verified.access_key_id, verified.service, verified.region)
         return resolved[1], verified.service, verified.region
+
+    def _unsigned_sts(
+        self, signed: SignedRequest, headers: dict[str, str]
+    ) -> tuple[Caller, str, str] | None:
+        """AssumeRoleWithWebIdentity and AssumeRoleWithSAML are unsigned: the token or the
+        assertion is the credential, and their handlers check it."""
+        if "authorization" in headers or "X-Amz-Signature" in signed.query:
+            return None
+        try:
+            parsed = self.protocols["sts"].parse(
+                signed.body, signed.query, headers.get("content-type", ""), validate=False
+            )
+        except AWSError:
+            return None
+        if parsed.operation not in UNSIGNED_STS:
+            return None
+        return anonymous_caller(self.account_id), "sts", self.settings.region
+
+    def _authenticate_session(self, signed: SignedRequest, token: str) -> tuple[Caller, str, str]:
+        """Temporary credentials: the token says who the caller is; no database read."""
+        scope = _credential_scope(signed)
+        if scope is None:
+            # No credential to match the token against: let verify() name what is missing.
+            verify(signed, lambda key: None, allowed_services={"iam", "sts"})
+            raise InvalidClientTokenId(INVALID)
+        claims = open_session(self.key_ring, token, scope[0])
+        secret = signing_secret(claims)
+
+        def lookup(key: str) -> SigningSecret | None:
+            return secret if key == claims.access_key_id else None
+
+        verified = verify(signed, lookup, allowed_services={"iam", "sts"})
+        return caller_of(claims), verified.service, verified.region
 
     def _dev_caller(self, signed: SignedRequest, error: AWSError) -> tuple[Caller, str, str] | None:
         """In --dev, a key iamd does not know acts as the root of the dev account, unchecked."""
@@ -217,7 +262,13 @@ class IamdApp:
             source_ip=self._source_ip(scope, headers),
             user_agent=headers.get("user-agent", ""),
             now=now,
+            key_ring=self.key_ring,
         )
+        if caller.kind == "Anonymous":
+            # The handler itself decides, by the role's trust policy and the token.
+            result = op.handler(call)
+            self.invalidate()
+            return result
         with self.store.lazy_read() as tx:
             target = op.target(call, tx)
         context = request_context(
@@ -236,6 +287,7 @@ class IamdApp:
                 checked.resource,
                 {**context, **checked.context},
                 checked.resource_account,
+                checked.resource_policy,
             )
             granted = decision.allowed or (
                 checked.self_service and decision.outcome is Outcome.IMPLICIT_DENY
@@ -258,6 +310,17 @@ class IamdApp:
             if not self.settings.trusts(hop):
                 return hop
         return peer
+
+
+def anonymous_caller(account_id: str) -> Caller:
+    return Caller(
+        kind="Anonymous",
+        arn="",
+        account_id=account_id,
+        principal_id="",
+        name="",
+        access_key_id="",
+    )
 
 
 def _credential_scope(signed: SignedRequest) -> tuple[str, str, str] | None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from iamd.auth.key_ring import KeyRing
 from iamd.services.caller import Caller
 from iamd.store import Store
 
@@ -23,6 +24,8 @@ class Call:
     user_agent: str = ""
     now: datetime | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    key_ring: KeyRing | None = None
+    """Seals session tokens (STS)."""
     """Condition keys the operation adds (aws:RequestTag/*, iam:PolicyARN, ...)."""
 
     def param(self, name: str, default: Any = None) -> Any:

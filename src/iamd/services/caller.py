@@ -28,6 +28,15 @@ class Caller:
     mfa_auth_age: int | None = None
     token_issue_time: str | None = None
     source_identity: str | None = None
+    role_arn: str | None = None
+    """For a role session, the role's ARN (with its path); aws:PrincipalArn is this."""
+    session_policies: tuple[str, ...] = ()
+    """Session policy documents that limit a temporary credential."""
+    chained: bool = False
+    """A role session: what it assumes gets at most one hour."""
+    federated_provider: str | None = None
+    transitive_tag_keys: tuple[str, ...] = ()
+    expires_at: float | None = None
 
     @property
     def is_root(self) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from iamd.policy import Policy
 from iamd.services.call import Call
 from iamd.store import Tx
 
@@ -26,6 +27,8 @@ class Target:
     """The account owning the resource, where its ARN does not say (or says ``aws``)."""
     also: tuple[tuple[str, Target], ...] = ()
     """Further actions the caller needs, e.g. ``iam:PassRole`` on the role a call hands over."""
+    resource_policy: Policy | None = None
+    """The resource's own policy, where the resource has one (a role's trust policy)."""
     self_service: bool = False
     """The account lets every IAM user do this to itself without a policy (an explicit deny
     still applies): ChangePassword under ``AllowUsersToChangePassword``."""
