@@ -149,6 +149,56 @@ def check_tag_quota(existing: list[Tag], new: list[Tag]) -> None:
         raise LimitExceeded(f"The number of tags has reached the maximum limit of {MAX_TAGS}.")
 
 
+def register_tag_operations(
+    noun: str,
+    kind: str,
+    resource_id: Callable[[Call, Tx], str],
+    target: Callable[[Call, Tx], Target],
+    quota: Callable[[list[Tag], list[Tag]], None] | None = None,
+) -> None:
+    """``Tag<noun>``, ``Untag<noun>`` and ``List<noun>Tags``, alike for every taggable entity.
+
+    ``resource_id`` finds the entity (raising NoSuchEntity) and names its tags' key; ``kind``
+    is the tags' resource kind and the change-feed kind, so a tag change drops cached
+    authorization targets everywhere.  Untag calls carry the keys they remove as
+    ``aws:TagKeys``, as AWS authorizes them.
+    """
+    check = quota or check_tag_quota
+
+    def untag_target(call: Call, tx: Tx) -> Target:
+        found = target(call, tx)
+        keys = call.param("TagKeys")
+        if keys:
+            found.context["aws:TagKeys"] = list(keys)
+        return found
+
+    def tag(call: Call) -> dict[str, Any]:
+        tags = tags_from(call.params)
+        with call.store.write() as tx:
+            key = resource_id(call, tx)
+            check(tx.tags.all(kind, key), tags)
+            tx.tags.put(kind, key, tags)
+            tx.changes.record(kind, key)
+        return {}
+
+    def untag(call: Call) -> dict[str, Any]:
+        with call.store.write() as tx:
+            key = resource_id(call, tx)
+            tx.tags.remove(kind, key, call.params["TagKeys"])
+            tx.changes.record(kind, key)
+        return {}
+
+    def list_tags(call: Call) -> dict[str, Any]:
+        with call.store.read() as tx:
+            tags = tx.tags.all(kind, resource_id(call, tx))
+        page, more = paginate(call, tags, key=lambda t: t.key)
+        return {"Tags": tag_dicts(page), **more}
+
+    REGISTRY.operation(f"Tag{noun}", target=target)(tag)
+    REGISTRY.operation(f"Untag{noun}", target=untag_target)(untag)
+    REGISTRY.operation(f"List{noun}Tags", target=target)(list_tags)
+
+
 def tag_dicts(tags: list[Tag]) -> list[dict[str, str]]:
     return [{"Key": t.key, "Value": t.value} for t in tags]
 

@@ -19,6 +19,7 @@ from iamd.services.iam.common import (
     find_role,
     new_entity_target,
     paginate,
+    register_tag_operations,
     role_or_404,
     tag_dicts,
     tags_from,
@@ -193,30 +194,9 @@ def delete_instance_profile(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagInstanceProfile", target=_profile)
-def tag_instance_profile(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])
-        check_tag_quota(tx.tags.all(KIND, profile.id), tags)
-        tx.tags.put(KIND, profile.id, tags)
-        tx.changes.record(KIND, profile.id)
-    return {}
-
-
-@REGISTRY.operation("UntagInstanceProfile", target=_untag_profile)
-def untag_instance_profile(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])
-        tx.tags.remove(KIND, profile.id, call.params["TagKeys"])
-        tx.changes.record(KIND, profile.id)
-    return {}
-
-
-@REGISTRY.operation("ListInstanceProfileTags", target=_profile)
-def list_instance_profile_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        profile = profile_or_404(tx, call.account_id, call.params["InstanceProfileName"])
-        tags = tx.tags.all(KIND, profile.id)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "InstanceProfile",
+    KIND,
+    lambda call, tx: profile_or_404(tx, call.account_id, call.params["InstanceProfileName"]).id,
+    _profile,
+)

@@ -32,6 +32,7 @@ from iamd.services.iam.common import (
     find_user,
     new_entity_target,
     paginate,
+    register_tag_operations,
     request_tag_context,
     resource_tag_context,
     tag_dicts,
@@ -300,30 +301,6 @@ def list_virtual_mfa_devices(call: Call) -> dict[str, Any]:
 # Tags ----------------------------------------------------------------------------------
 
 
-@REGISTRY.operation("TagMFADevice", target=_device_target)
-def tag_mfa_device(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        device = _device_or_404(tx, call)
-        check_tag_quota(tx.tags.all(KIND, device.serial), tags)
-        tx.tags.put(KIND, device.serial, tags)
-        tx.changes.record(KIND, device.serial)
-    return {}
-
-
-@REGISTRY.operation("UntagMFADevice", target=_device_target)
-def untag_mfa_device(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        device = _device_or_404(tx, call)
-        tx.tags.remove(KIND, device.serial, call.params["TagKeys"])
-        tx.changes.record(KIND, device.serial)
-    return {}
-
-
-@REGISTRY.operation("ListMFADeviceTags", target=_device_target)
-def list_mfa_device_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        device = _device_or_404(tx, call)
-        tags = tx.tags.all(KIND, device.serial)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "MFADevice", KIND, lambda call, tx: _device_or_404(tx, call).serial, _device_target
+)

@@ -20,7 +20,7 @@ from iamd.services.call import Call
 from iamd.services.iam.common import (
     MAX_TAGS,
     REGISTRY,
-    paginate,
+    register_tag_operations,
     request_tag_context,
     resource_tag_context,
     star_target,
@@ -192,30 +192,10 @@ def delete_open_id_connect_provider(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagOpenIDConnectProvider", target=_provider_target)
-def tag_open_id_connect_provider(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        provider = provider_or_404(tx, call)
-        _check_tag_quota(tx.tags.all(TAG_KIND, provider.arn), tags)
-        tx.tags.put(TAG_KIND, provider.arn, tags)
-        tx.changes.record(TAG_KIND, provider.arn)
-    return {}
-
-
-@REGISTRY.operation("UntagOpenIDConnectProvider", target=_provider_target)
-def untag_open_id_connect_provider(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        provider = provider_or_404(tx, call)
-        tx.tags.remove(TAG_KIND, provider.arn, call.params["TagKeys"])
-        tx.changes.record(TAG_KIND, provider.arn)
-    return {}
-
-
-@REGISTRY.operation("ListOpenIDConnectProviderTags", target=_provider_target)
-def list_open_id_connect_provider_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        provider = provider_or_404(tx, call)
-        tags = tx.tags.all(TAG_KIND, provider.arn)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "OpenIDConnectProvider",
+    TAG_KIND,
+    lambda call, tx: provider_or_404(tx, call).arn,
+    _provider_target,
+    _check_tag_quota,
+)

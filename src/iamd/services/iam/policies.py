@@ -34,6 +34,7 @@ from iamd.services.iam.common import (
     group_or_404,
     paginate,
     policy_or_404,
+    register_tag_operations,
     request_tag_context,
     resource_tag_context,
     role_or_404,
@@ -247,31 +248,12 @@ def set_default_policy_version(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagPolicy", target=_policy_target)
-def tag_policy(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        policy = policy_or_404(tx, call.params["PolicyArn"])
-        check_tag_quota(tx.tags.all("policy", policy.id), tags)
-        tx.tags.put("policy", policy.id, tags)
-    return {}
-
-
-@REGISTRY.operation("UntagPolicy", target=_policy_target)
-def untag_policy(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        policy = policy_or_404(tx, call.params["PolicyArn"])
-        tx.tags.remove("policy", policy.id, call.params["TagKeys"])
-    return {}
-
-
-@REGISTRY.operation("ListPolicyTags", target=_policy_target)
-def list_policy_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        policy = policy_or_404(tx, call.params["PolicyArn"])
-        tags = tx.tags.all("policy", policy.id)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "Policy",
+    "policy",
+    lambda call, tx: policy_or_404(tx, call.params["PolicyArn"]).id,
+    _policy_target,
+)
 
 
 @REGISTRY.operation("ListEntitiesForPolicy", target=_policy_target)

@@ -21,6 +21,7 @@ from iamd.services.iam.common import (
     new_entity_target,
     paginate,
     policy_or_404,
+    register_tag_operations,
     role_or_404,
     tag_dicts,
     tags_from,
@@ -173,33 +174,12 @@ def delete_role(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagRole", target=_role)
-def tag_role(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
-        check_tag_quota(tx.tags.all("role", role.id), tags)
-        tx.tags.put("role", role.id, tags)
-        tx.changes.record("role", role.id)
-    return {}
-
-
-@REGISTRY.operation("UntagRole", target=_role)
-def untag_role(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
-        tx.tags.remove("role", role.id, call.params["TagKeys"])
-        tx.changes.record("role", role.id)
-    return {}
-
-
-@REGISTRY.operation("ListRoleTags", target=_role)
-def list_role_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        role = role_or_404(tx, call.account_id, call.params["RoleName"])
-        tags = tx.tags.all("role", role.id)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "Role",
+    "role",
+    lambda call, tx: role_or_404(tx, call.account_id, call.params["RoleName"]).id,
+    _role,
+)
 
 
 @REGISTRY.operation("PutRolePermissionsBoundary", target=_role)

@@ -29,6 +29,7 @@ from iamd.services.iam.common import (
     entity_target,
     new_entity_target,
     paginate,
+    register_tag_operations,
     star_target,
     tag_dicts,
     tags_from,
@@ -205,30 +206,11 @@ def delete_server_certificate(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagServerCertificate", target=_certificate)
-def tag_server_certificate(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
-        check_tag_quota(tx.tags.all(TAG_KIND, cert.id), tags)
-        tx.tags.put(TAG_KIND, cert.id, tags)
-        tx.changes.record(TAG_KIND, cert.id)
-    return {}
-
-
-@REGISTRY.operation("UntagServerCertificate", target=_certificate)
-def untag_server_certificate(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
-        tx.tags.remove(TAG_KIND, cert.id, call.params["TagKeys"])
-        tx.changes.record(TAG_KIND, cert.id)
-    return {}
-
-
-@REGISTRY.operation("ListServerCertificateTags", target=_certificate)
-def list_server_certificate_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        cert = certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"])
-        tags = tx.tags.all(TAG_KIND, cert.id)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "ServerCertificate",
+    TAG_KIND,
+    lambda call, tx: (
+        certificate_or_404(tx, call.account_id, call.params["ServerCertificateName"]).id
+    ),
+    _certificate,
+)

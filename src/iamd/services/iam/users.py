@@ -26,6 +26,7 @@ from iamd.services.iam.common import (
     new_entity_target,
     paginate,
     policy_or_404,
+    register_tag_operations,
     tag_dicts,
     tags_from,
     user_or_404,
@@ -169,33 +170,12 @@ def delete_user(call: Call) -> dict[str, Any]:
     return {}
 
 
-@REGISTRY.operation("TagUser", target=_user)
-def tag_user(call: Call) -> dict[str, Any]:
-    tags = tags_from(call.params)
-    with call.store.write() as tx:
-        user = user_or_404(tx, call.account_id, call.params["UserName"])
-        check_tag_quota(tx.tags.all("user", user.id), tags)
-        tx.tags.put("user", user.id, tags)
-        tx.changes.record("user", user.id)
-    return {}
-
-
-@REGISTRY.operation("UntagUser", target=_user)
-def untag_user(call: Call) -> dict[str, Any]:
-    with call.store.write() as tx:
-        user = user_or_404(tx, call.account_id, call.params["UserName"])
-        tx.tags.remove("user", user.id, call.params["TagKeys"])
-        tx.changes.record("user", user.id)
-    return {}
-
-
-@REGISTRY.operation("ListUserTags", target=_user)
-def list_user_tags(call: Call) -> dict[str, Any]:
-    with call.store.read() as tx:
-        user = user_or_404(tx, call.account_id, call.params["UserName"])
-        tags = tx.tags.all("user", user.id)
-    page, more = paginate(call, tags, key=lambda t: t.key)
-    return {"Tags": tag_dicts(page), **more}
+register_tag_operations(
+    "User",
+    "user",
+    lambda call, tx: user_or_404(tx, call.account_id, call.params["UserName"]).id,
+    _user,
+)
 
 
 @REGISTRY.operation("PutUserPermissionsBoundary", target=_user)
