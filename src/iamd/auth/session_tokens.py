@@ -17,7 +17,7 @@ import struct
 import time
 import zlib
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -71,8 +71,14 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
+_FIELDS = tuple(f.name for f in fields(SessionClaims))
+
+
 def seal(claims: SessionClaims, key_id: str, key: bytes) -> str:
-    payload = zlib.compress(json.dumps(asdict(claims), separators=(",", ":")).encode(), 6)
+    # A shallow dict: the fields are JSON values already, and dataclasses.asdict's deep copy
+    # was a tenth of AssumeRole's time.
+    values = {name: getattr(claims, name) for name in _FIELDS}
+    payload = zlib.compress(json.dumps(values, separators=(",", ":")).encode(), 6)
     nonce = secrets.token_bytes(12)
     key_bytes = key_id.encode()
     header = struct.pack(">BB", _VERSION, len(key_bytes)) + key_bytes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from datetime import UTC, datetime
 
 from iamd.auth import session_tokens
@@ -14,13 +15,38 @@ from iamd.services.caller import Caller
 INVALID = "The security token included in the request is invalid."
 EXPIRED = "The security token included in the request is expired"
 
+OPENED_MAX = 10_000
+_opened: weakref.WeakKeyDictionary[KeyRing, dict[str, SessionClaims]] = weakref.WeakKeyDictionary()
+"""Per key ring, the claims of tokens it has opened, by token.
 
-def open_session(ring: KeyRing, token: str, access_key_id: str) -> SessionClaims:
-    """The claims of a session token presented with ``access_key_id``, or AWS's error."""
+A client reuses its session token for every call until it expires; decoding, decrypting and
+decompressing it each time was a third of a GetCallerIdentity.  Only a token that opened is
+remembered, keyed by its exact text, so a hit gives the same claims opening it again would;
+expiry is still checked on every call.  Kept per ring so that a server never accepts a token
+because another server (another ring, in the same process) opened it.
+"""
+
+
+def _open(ring: KeyRing, token: str) -> SessionClaims:
+    opened = _opened.get(ring)
+    if opened is None:
+        opened = _opened.setdefault(ring, {})
+    claims = opened.get(token)
+    if claims is not None:
+        return claims
     try:
         claims = session_tokens.open_token(token, ring.keys(session_tokens.key_id_of(token)))
     except TokenError:
         raise InvalidClientTokenId(INVALID) from None
+    if len(opened) >= OPENED_MAX:
+        opened.clear()
+    opened[token] = claims
+    return claims
+
+
+def open_session(ring: KeyRing, token: str, access_key_id: str) -> SessionClaims:
+    """The claims of a session token presented with ``access_key_id``, or AWS's error."""
+    claims = _open(ring, token)
     if claims.access_key_id != access_key_id:
         raise InvalidClientTokenId(INVALID)
     if session_tokens.expired(claims):

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from iamd import __version__
-from iamd.cli import policy_cmd, serve_cmd
+from iamd.cli import container_cmd, imds_cmd, oidc_cmd, policy_cmd, revoke_cmd, serve_cmd
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -19,6 +19,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     policy_cmd.register(commands)
     serve_cmd.register(commands)
+    imds_cmd.register(commands)
+    container_cmd.register(commands)
+    revoke_cmd.register(commands)
+    oidc_cmd.register(commands)
     return parser
 
 

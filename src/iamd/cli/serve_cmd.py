@@ -59,6 +59,9 @@ def run_serve(args: argparse.Namespace) -> int:
         trusted_proxies=tuple(ipaddress.ip_network(p, strict=False) for p in args.trusted_proxy),
     )
     default_account = DEV_ACCOUNT if settings.dev else None
+    if settings.dev:
+        # Test suites run throw-away identity providers over plain http.
+        os.environ.setdefault("IAMD_OIDC_ALLOW_HTTP", "*")
     boot = bootstrap(settings.data_dir, settings.database_url, default_account=default_account)
     app = IamdApp(
         settings,

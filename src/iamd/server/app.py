@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
 
 from iamd.auth.key_ring import KeyRing
 from iamd.auth.sigv4 import SignedRequest, SigningSecret, session_token, verify
@@ -31,6 +31,7 @@ from iamd.errors import (
 )
 from iamd.policy import Outcome
 from iamd.protocol import QueryProtocol, query_protocol
+from iamd.server import oidc_issuer
 from iamd.server.bootstrap import Bootstrapped
 from iamd.server.config import Settings
 from iamd.server.last_used import LastUsed
@@ -112,6 +113,9 @@ class IamdApp:
         path = scope["path"]
         if path == "/_iamd/health":
             await _respond(send, 200, [(b"content-type", b"text/plain")], b"ok\n")
+            return
+        if path.startswith("/.well-known/"):
+            await oidc_issuer.serve(self.store, self.settings, scope, send)
             return
         body, too_large = await _read_body(receive)
         if path == "/_iamd/reset" and self.settings.dev and scope["method"] == "POST":
@@ -223,6 +227,11 @@ class IamdApp:
             return secret if key == claims.access_key_id else None
 
         verified = verify(signed, lookup, allowed_services={"iam", "sts"})
+        if verified.service == "iam" and claims.role_id is None and not claims.mfa_authenticated:
+            # GetSessionToken credentials "cannot call any IAM API operations unless MFA
+            # authentication information is included in the request"; AWS answers as if the
+            # token were not valid (API_GetSessionToken; aws/aws-cli#8918).
+            raise InvalidClientTokenId(INVALID)
         return caller_of(claims), verified.service, verified.region
 
     def _dev_caller(self, signed: SignedRequest, error: AWSError) -> tuple[Caller, str, str] | None:
@@ -266,9 +275,7 @@ class IamdApp:
         )
         if caller.kind == "Anonymous":
             # The handler itself decides, by the role's trust policy and the token.
-            result = op.handler(call)
-            self.invalidate()
-            return result
+            return op.handler(call)
         with self.store.lazy_read() as tx:
             target = op.target(call, tx)
         context = request_context(
@@ -293,9 +300,16 @@ class IamdApp:
                 checked.self_service and decision.outcome is Outcome.IMPLICIT_DENY
             )
             if not granted:
-                raise AccessDenied(decision.message(caller.arn, action, checked.resource))
+                message = decision.message(caller.arn, action, checked.resource)
+                if service == "sts" and decision.outcome is Outcome.IMPLICIT_DENY:
+                    # STS gives no reason: "User: ... is not authorized to perform:
+                    # sts:AssumeRole on resource: ..." and nothing after.
+                    message = message.split(" because ", 1)[0]
+                raise AccessDenied(message)
         result = op.handler(call)
-        if not operation.startswith(_READ_PREFIXES):
+        # STS calls change no IAM state (their only writes, RoleLastUsed and MFA counters,
+        # are never served from a cache), so they keep the caches warm.
+        if service != "sts" and not operation.startswith(_READ_PREFIXES):
             self.invalidate()
         return result
 
@@ -330,10 +344,17 @@ def _credential_scope(signed: SignedRequest) -> tuple[str, str, str] | None:
     if marker in text:
         credential = text.split(marker, 1)[1].split(",", 1)[0].strip()
     else:
-        values = parse_qs(signed.query).get("X-Amz-Credential")
-        if not values:
+        # Only this one parameter is wanted: decoding the whole query (with a session token
+        # of a kilobyte or more in it) cost more than verifying the signature.
+        query = signed.query
+        start = query.find("X-Amz-Credential=")
+        while start > 0 and query[start - 1] != "&":
+            start = query.find("X-Amz-Credential=", start + 1)
+        if start < 0:
             return None
-        credential = values[0]
+        start += len("X-Amz-Credential=")
+        end = query.find("&", start)
+        credential = unquote_plus(query[start:] if end < 0 else query[start:end])
     parts = credential.split("/")
     if len(parts) != 5:
         return None

@@ -2,14 +2,16 @@
 
 https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-api.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from iamd.auth.mfa import check_code, verify_code
 from iamd.errors import AccessDenied, MalformedPolicyDocument, ValidationError
 from iamd.policy import MalformedPolicyError, Policy, PolicyKind, parse_policy
 from iamd.services.call import Call
@@ -17,22 +19,34 @@ from iamd.services.iam.common import cached_role
 from iamd.services.registry import Target
 from iamd.services.sts.common import (
     CHAINED_MAX_SECONDS,
+    MFA_INVALID,
+    MFA_MISSING,
     REGISTRY,
     check_duration,
+    check_mfa,
+    inherited_tags,
     issue,
+    mfa_params,
     packed_size,
     session_tags,
 )
 from iamd.services.sts.last_used import touch_role
 from iamd.store import Tx
 from iamd.store.records import Role, Tag
+from iamd.workload.service_assume import delegated_target
+
+# The MFA messages lived here first; they stay importable from here.
+__all__ = ["MFA_INVALID", "MFA_MISSING", "assume_role"]
 
 NOBODY = parse_policy({"Version": "2012-10-17", "Statement": []}, PolicyKind.TRUST, "none")
 """Stands in for the trust policy of a role that does not exist: it trusts no one."""
-MFA_MISSING = (
-    "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code."
-)
-MFA_INVALID = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+ROOT_REFUSED = "Roles may not be assumed by root accounts."
+SOURCE_IDENTITY_SET = "The source identity is already set for this assume role session"
+"""What AWS answers a chained AssumeRole that names another source identity."""
+
+_TRUST_CACHE_MAX = 10_000
+_trust_cache: dict[tuple[str, str], Policy] = {}
+_trust_lock = threading.Lock()
 
 
 def _role_of(call: Call) -> tuple[Role, list[Tag]] | None:
@@ -50,30 +64,55 @@ def _role_of(call: Call) -> tuple[Role, list[Tag]] | None:
 
 
 def _trust_policy(role: Role) -> Policy:
+    """The role's parsed trust policy, remembered by role and document: parsing it again on
+    every AssumeRole was a tenth of the call."""
+    key = (role.id, role.assume_role_policy)
+    policy = _trust_cache.get(key)
+    if policy is not None:
+        return policy
     try:
-        return parse_policy(role.assume_role_policy, PolicyKind.TRUST, f"{role.name} trust policy")
+        policy = parse_policy(
+            role.assume_role_policy, PolicyKind.TRUST, f"{role.name} trust policy"
+        )
     except MalformedPolicyError:
-        return NOBODY
+        policy = NOBODY
+    with _trust_lock:
+        if len(_trust_cache) >= _TRUST_CACHE_MAX:
+            _trust_cache.clear()
+        _trust_cache[key] = policy
+    return policy
 
 
-def _mfa_context(call: Call, tx: Tx) -> dict[str, str | list[str]]:
-    serial, code = call.param("SerialNumber"), call.param("TokenCode")
-    user_id = call.caller.user_id
-    if not serial or not code or not user_id:
-        return {}
-    if not check_code(tx, serial, user_id, code, datetime.now(UTC)):
-        return {}
-    return {"aws:MultiFactorAuthPresent": "true", "aws:MultiFactorAuthAge": "0"}
+def _source_identity(call: Call) -> str | None:
+    """The source identity the new session will carry: the caller's, which cannot change
+    along a chain, else the one requested."""
+    inherited = call.caller.source_identity
+    wanted: str | None = call.param("SourceIdentity")
+    if inherited:
+        if wanted and wanted != inherited:
+            raise ValidationError(SOURCE_IDENTITY_SET)
+        return inherited
+    return wanted
 
 
 def _target(call: Call, tx: Tx) -> Target:
+    """sts:AssumeRole on the role, decided with the caller's policies and the role's trust
+    policy; passing session tags (or inheriting transitive ones) also needs sts:TagSession,
+    and a source identity sts:SetSourceIdentity, both allowed by the trust policy too."""
+    delegated = delegated_target(call, tx)
+    if delegated is not None:  # an endpoint standing in for EC2 or ECS: iamd.workload
+        return delegated
+    if call.caller.is_root:
+        raise AccessDenied(ROOT_REFUSED)
     found = _role_of(call)
     context: dict[str, str | list[str]] = {
         "sts:RoleSessionName": call.params["RoleSessionName"],
     }
-    for param, key in (("ExternalId", "sts:ExternalId"), ("SourceIdentity", "sts:SourceIdentity")):
-        if call.param(param) is not None:
-            context[key] = call.params[param]
+    if call.param("ExternalId") is not None:
+        context["sts:ExternalId"] = call.params["ExternalId"]
+    source_identity = _source_identity(call)
+    if source_identity:
+        context["sts:SourceIdentity"] = source_identity
     tags = call.param("Tags") or []
     for tag in tags:
         context[f"aws:RequestTag/{tag['Key']}"] = tag.get("Value", "")
@@ -81,17 +120,31 @@ def _target(call: Call, tx: Tx) -> Target:
         context["aws:TagKeys"] = [t["Key"] for t in tags]
     if call.param("TransitiveTagKeys"):
         context["sts:TransitiveTagKeys"] = list(call.params["TransitiveTagKeys"])
-    context.update(_mfa_context(call, tx))
+    mfa = mfa_params(call)
+    if mfa is not None:
+        # Checked, not used up: authorization may still refuse the call, and a refused call
+        # must leave the code good.  The handler uses it up.
+        check_mfa(call, tx, *mfa, consume=False)
+        context["aws:MultiFactorAuthPresent"] = "true"
+        context["aws:MultiFactorAuthAge"] = "0"
     if found is None:
         return Target(call.params["RoleArn"], context, resource_policy=NOBODY)
     role, role_tags = found
     for tag in role_tags:
         context[f"aws:ResourceTag/{tag.key}"] = tag.value
         context[f"iam:ResourceTag/{tag.key}"] = tag.value
-    return Target(role.arn, context, resource_policy=_trust_policy(role))
+    trust = _trust_policy(role)
+    also: list[tuple[str, Target]] = []
+    if tags or inherited_tags(call):
+        also.append(("sts:TagSession", Target(role.arn, context, resource_policy=trust)))
+    if source_identity:
+        also.append(("sts:SetSourceIdentity", Target(role.arn, context, resource_policy=trust)))
+    return Target(role.arn, context, resource_policy=trust, also=tuple(also))
 
 
-def _session_policies(call: Call, tx: Tx) -> tuple[list[str], list[str]]:
+def _session_policies(call: Call, tx: Tx | None = None) -> tuple[list[str], list[str]]:
+    """The session policy documents (inline, then each managed ARN's) and the ARNs.  Without
+    ``tx``, a read transaction is opened only when there are ARNs to look up."""
     documents: list[str] = []
     inline = call.param("Policy")
     if inline is not None:
@@ -101,7 +154,11 @@ def _session_policies(call: Call, tx: Tx) -> tuple[list[str], list[str]]:
             raise MalformedPolicyDocument(exc.errors[0].message) from None
         documents.append(inline)
     arns = [item["arn"] for item in call.param("PolicyArns") or []]
+    if arns and tx is None:  # no transaction for the usual call, which passes none
+        with call.store.read() as opened:
+            return _session_policies(call, opened)
     for arn in arns:
+        assert tx is not None
         document = tx.policies.default_document(arn)
         if document is None:
             raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
@@ -134,32 +191,25 @@ def assume_role(call: Call) -> dict[str, Any]:
             "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.",
         )
     tags, transitive = session_tags(call)
-    source_identity = call.param("SourceIdentity")
-    if caller.source_identity:
-        if source_identity and source_identity != caller.source_identity:
-            raise AccessDenied("The source identity of a role session cannot be changed.")
-        source_identity = caller.source_identity
-    mfa = bool(call.param("SerialNumber") or call.param("TokenCode"))
-    with call.store.read() as tx:
-        policies, arns = _session_policies(call, tx)
+    source_identity = _source_identity(call)
+    policies, arns = _session_policies(call)
     packed = packed_size(policies, tags)
-    mfa_time = caller.expires_at and None
-    if mfa:
-        serial, code = call.param("SerialNumber"), call.param("TokenCode")
-        if not serial or not code:
-            raise AccessDenied(MFA_MISSING)
+    mfa = mfa_params(call)
+    mfa_time: float | None = None
+    if mfa is not None:
+        # The last refusal: everything else has been checked, so only a call that succeeds
+        # uses the code up.
         with call.store.write() as tx:
-            if not caller.user_id or not verify_code(
-                tx, serial, caller.user_id, code, datetime.now(UTC)
-            ):
-                raise AccessDenied(MFA_INVALID)
+            check_mfa(call, tx, *mfa, consume=True)
         mfa_time = datetime.now(UTC).timestamp()
     elif caller.mfa_authenticated:
-        # A chained session keeps the MFA state of the session that assumed it.
+        # A session assumed from an MFA-authenticated session keeps its MFA state.
         mfa_time = datetime.now(UTC).timestamp() - (caller.mfa_auth_age or 0)
     session = call.params["RoleSessionName"]
     session_arn = f"arn:aws:sts::{call.account_id}:assumed-role/{role.name}/{session}"
-    principal_tags = {t.key: t.value for t in role_tags}
+    # Session tags override the role's tags with the same key, whatever its case.
+    lowered = {key.lower() for key in tags}
+    principal_tags = {t.key: t.value for t in role_tags if t.key.lower() not in lowered}
     principal_tags.update(tags)
     _, credentials = issue(
         call,

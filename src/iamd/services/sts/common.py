@@ -5,22 +5,39 @@ https://docs.aws.amazon.com/STS/latest/APIReference/welcome.html
 
 from __future__ import annotations
 
+import base64
 import json
+import secrets
 import time
 import zlib
 from datetime import UTC, datetime
 from typing import Any
 
 from iamd.auth import session_tokens
+from iamd.auth.mfa import check_code, verify_code
 from iamd.auth.session_tokens import SessionClaims
-from iamd.errors import InvalidInput, PackedPolicyTooLarge, ValidationError
+from iamd.errors import AccessDenied, AWSError, InvalidInput, PackedPolicyTooLarge, ValidationError
 from iamd.services.call import Call
 from iamd.services.registry import Registry
-from iamd.store.ids import new_id, new_secret
+from iamd.store import Tx
+from iamd.store.repos.mfa_devices import MfaDevices
 
 REGISTRY = Registry("sts")
 
 MAX_SESSION_TAGS = 50
+MFA_MISSING = (
+    "MultiFactorAuthentication failed, must provide both MFA serial number and one time pass code."
+)
+MFA_INVALID = "MultiFactorAuthentication failed with invalid MFA one time pass code. "
+"""AWS's message, trailing space included (clients compare it whole)."""
+MFA_UNKNOWN_DEVICE = (
+    "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA "
+    "serial number is valid and associated with this user."
+)
+TRANSITIVE_CONFLICT = (
+    "One of the specified transitive tag keys can't be set because it conflicts with a "
+    "transitive tag key from the calling session."
+)
 CHAINED_MAX_SECONDS = 3600
 PACKED_LIMIT = 2048
 """Bytes of compressed session policies and tags, the basis of PackedPolicySize."""
@@ -43,6 +60,7 @@ def session_tags(call: Call) -> tuple[dict[str, str], list[str]]:
     raw = call.param("Tags") or []
     tags: dict[str, str] = {}
     seen: set[str] = set()
+    caller = call.caller
     for item in raw:
         key = item["Key"]
         if key.lower() in seen:
@@ -60,13 +78,13 @@ def session_tags(call: Call) -> tuple[dict[str, str], list[str]]:
             raise InvalidInput(
                 f"The specified transitive tag key {key} must be included in the requested tags."
             )
-    # Transitive tags of the calling session carry through the chain and cannot be overridden.
-    caller = call.caller
+    # Transitive tags of the calling session carry through the chain and cannot be passed again,
+    # not even with the same value ("If you pass a session tag with the same key as an inherited
+    # tag, the operation fails": API_AssumeRole, Tags).
     for key in caller.transitive_tag_keys:
-        if key.lower() in lowered and tags.get(key) != caller.tags.get(key):
-            raise InvalidInput(
-                "One of the specified transitive tag keys can't be set because it conflicts "
-                "with a transitive tag key from the calling session."
+        if key.lower() in lowered:
+            raise AWSError(
+                TRANSITIVE_CONFLICT, code="InvalidParameterValue", status=400, sender=True
             )
         if key in caller.tags:
             tags.setdefault(key, caller.tags[key])
@@ -75,15 +93,64 @@ def session_tags(call: Call) -> tuple[dict[str, str], list[str]]:
     return tags, transitive
 
 
+def inherited_tags(call: Call) -> bool:
+    """Whether the calling session passes transitive session tags on to the new session."""
+    caller = call.caller
+    return any(key in caller.tags for key in caller.transitive_tag_keys)
+
+
+def mfa_params(call: Call) -> tuple[str, str] | None:
+    """``(SerialNumber, TokenCode)`` when the request authenticates with MFA; AWS's error when
+    only one of the two is given."""
+    serial, code = call.param("SerialNumber"), call.param("TokenCode")
+    if not serial and not code:
+        return None
+    if not serial or not code:
+        raise AccessDenied(MFA_MISSING)
+    return serial, code
+
+
+def check_mfa(call: Call, tx: Tx, serial: str, code: str, *, consume: bool) -> None:
+    """Refuse, with AWS's message, unless ``code`` is a fresh code of the caller's own enabled
+    device ``serial``.  With ``consume`` the code is used up (``tx`` must be a write
+    transaction); without, it is only checked, so that a call refused later keeps it good."""
+    user_id = call.caller.user_id
+    device = tx.repo(MfaDevices).get(serial)
+    if user_id is None or device is None or device.user_id != user_id or device.enable_date is None:
+        raise AccessDenied(MFA_UNKNOWN_DEVICE)
+    check = verify_code if consume else check_code
+    if not check(tx, serial, user_id, code, datetime.now(UTC)):
+        raise AccessDenied(MFA_INVALID)
+
+
 def packed_size(policies: list[str], tags: dict[str, str]) -> int:
     """PackedPolicySize: how full, in percent, the packed policies and tags are."""
     packed = zlib.compress(json.dumps([policies, tags], separators=(",", ":")).encode(), 9)
     percent = (len(packed) * 100 + PACKED_LIMIT - 1) // PACKED_LIMIT
     if percent > 100:
+        if tags:
+            # AWS's words (aws/containers-roadmap#2413, configure-aws-credentials#1803).
+            raise PackedPolicyTooLarge(
+                f"Packed size of session tags consumes {percent}% of allotted space."
+            )
         raise PackedPolicyTooLarge(
             f"Packed size of consumed policies exceeds 100% of limit (packed size: {percent}%)."
         )
     return percent
+
+
+def session_key_id() -> str:
+    """``ASIA`` and 16 base32 characters (80 random bits), like AWS's temporary key ids.
+
+    One ``urandom`` call, where drawing each character with ``secrets.choice`` took one per
+    character (a fifth of an AssumeRole).
+    """
+    return "ASIA" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+
+
+def session_secret() -> str:
+    """40 characters of base64 (240 random bits): the alphabet of AWS's secret keys."""
+    return base64.b64encode(secrets.token_bytes(30)).decode("ascii")
 
 
 def issue(call: Call, **claims: Any) -> tuple[SessionClaims, dict[str, Any]]:
@@ -92,8 +159,8 @@ def issue(call: Call, **claims: Any) -> tuple[SessionClaims, dict[str, Any]]:
     now = time.time()
     duration = claims.pop("duration")
     session = SessionClaims(
-        access_key_id=new_id("session-key"),
-        secret_access_key=new_secret(),
+        access_key_id=session_key_id(),
+        secret_access_key=session_secret(),
         account_id=claims.pop("account_id", call.account_id),
         issued_at=now,
         expires_at=now + duration,

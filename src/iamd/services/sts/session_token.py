@@ -8,12 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from iamd.auth.mfa import verify_code
 from iamd.errors import AccessDenied
 from iamd.services.call import Call
 from iamd.services.registry import Target
-from iamd.services.sts.assume_role import MFA_INVALID, MFA_MISSING
-from iamd.services.sts.common import REGISTRY, check_duration, issue
+from iamd.services.sts.common import REGISTRY, check_duration, check_mfa, issue, mfa_params
 from iamd.store import Tx
 
 USER_MAX = 129_600
@@ -30,24 +28,22 @@ def get_session_token(call: Call) -> dict[str, Any]:
     caller = call.caller
     if caller.kind not in ("IAMUser", "Root") or caller.expires_at is not None:
         raise AccessDenied("Cannot call GetSessionToken with session credentials")
-    high = ROOT_MAX if caller.is_root else USER_MAX
     duration = check_duration(
         call,
         43_200,
         900,
-        high,
-        f"The requested DurationSeconds exceeds the {high} seconds limit for this principal.",
+        USER_MAX,
+        f"The requested DurationSeconds exceeds the {USER_MAX} seconds limit for this principal.",
     )
+    if caller.is_root:
+        # "If the duration is longer than one hour, the session for AWS account owners
+        # defaults to one hour": shortened, not refused.
+        duration = min(duration, ROOT_MAX)
     mfa_time = None
-    serial, code = call.param("SerialNumber"), call.param("TokenCode")
-    if serial or code:
-        if not serial or not code:
-            raise AccessDenied(MFA_MISSING)
+    mfa = mfa_params(call)
+    if mfa is not None:
         with call.store.write() as tx:
-            if not caller.user_id or not verify_code(
-                tx, serial, caller.user_id, code, datetime.now(UTC)
-            ):
-                raise AccessDenied(MFA_INVALID)
+            check_mfa(call, tx, *mfa, consume=True)
         mfa_time = datetime.now(UTC).timestamp()
     _, credentials = issue(
         call,

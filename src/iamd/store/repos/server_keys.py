@@ -42,9 +42,10 @@ class ServerKeys(Repo):
             for r in rows
         ]
 
-    def create(self, purpose: str) -> ServerKey:
+    def create(self, purpose: str, key: bytes | None = None) -> ServerKey:
+        """A new key: 32 random bytes, or ``key`` (the OIDC issuer's PEM private key)."""
         key_id = f"{purpose}-{secrets.token_hex(8)}"
-        key = secrets.token_bytes(32)
+        key = secrets.token_bytes(32) if key is None else key
         when = now()
         self.conn.execute(
             server_keys.insert().values(
