@@ -434,3 +434,12 @@ def caller_from_root(server: LiveServer) -> Caller:
         name="root",
         access_key_id=ROOT_KEY,
     )
+
+
+def test_get_access_key_info_names_the_account_of_any_session_key(server: LiveServer) -> None:
+    """Session key ids encode their account, as AWS's do:
+    https://docs.aws.amazon.com/STS/latest/APIReference/API_GetAccessKeyInfo.html"""
+    sts = server.client("sts")
+    for _ in range(20):
+        key = sts.get_session_token(DurationSeconds=900)["Credentials"]["AccessKeyId"]
+        assert sts.get_access_key_info(AccessKeyId=key)["Account"] == server.account_id

@@ -28,6 +28,11 @@ from iamd.services.caller import Caller
 from iamd.store import Store
 
 _ROOT_ALLOWED = Decision(Outcome.ALLOWED, None)
+_ALLOW_ALL = parse_policy(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]},
+    PolicyKind.IDENTITY,
+    "root",
+)
 
 
 class Authorizer:
@@ -57,6 +62,10 @@ class Authorizer:
                 role = tx.roles.get_by_id(caller.role_id)
                 identity = role_policies(tx, caller.role_id) if role else []
                 boundary = boundary_policy(tx, role.permissions_boundary) if role else None
+            elif caller.kind == "FederatedUser":
+                # The account's root called GetFederationToken: root may do anything, so the
+                # session may do what its session policies allow.
+                identity, boundary = [_ALLOW_ALL], None
             else:
                 identity, boundary = [], None
         sessions = [

@@ -139,13 +139,12 @@ def packed_size(policies: list[str], tags: dict[str, str]) -> int:
     return percent
 
 
-def session_key_id() -> str:
-    """``ASIA`` and 16 base32 characters (80 random bits), like AWS's temporary key ids.
+def session_key_id(account_id: str) -> str:
+    """``ASIA`` and 16 base32 characters that encode the account, as AWS's key ids do, so
+    GetAccessKeyInfo names the right account for any session key iamd issued."""
+    from iamd.services.sts.access_key_info import key_id_for_account
 
-    One ``urandom`` call, where drawing each character with ``secrets.choice`` took one per
-    character (a fifth of an AssumeRole).
-    """
-    return "ASIA" + base64.b32encode(secrets.token_bytes(10)).decode("ascii")
+    return key_id_for_account("ASIA", account_id)
 
 
 def session_secret() -> str:
@@ -158,10 +157,11 @@ def issue(call: Call, **claims: Any) -> tuple[SessionClaims, dict[str, Any]]:
     assert call.key_ring is not None
     now = time.time()
     duration = claims.pop("duration")
+    account = claims.pop("account_id", call.account_id)
     session = SessionClaims(
-        access_key_id=session_key_id(),
+        access_key_id=session_key_id(account),
         secret_access_key=session_secret(),
-        account_id=claims.pop("account_id", call.account_id),
+        account_id=account,
         issued_at=now,
         expires_at=now + duration,
         **claims,
