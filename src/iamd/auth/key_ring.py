@@ -21,8 +21,12 @@ RELOAD_INTERVAL = 1.0
 
 
 class KeyRing:
-    def __init__(self, store: Store) -> None:
+    """The keys of one purpose: ``session-token`` by default (``authz-message`` seals the
+    authorization messages DecodeAuthorizationMessage opens)."""
+
+    def __init__(self, store: Store, purpose: str = PURPOSE) -> None:
         self.store = store
+        self.purpose = purpose
         self._keys: dict[str, bytes] = {}
         self._current: ServerKey | None = None
         self._loaded_at = 0.0
@@ -30,7 +34,7 @@ class KeyRing:
 
     def _load(self) -> None:
         with self.store.read() as tx:
-            keys = tx.repo(ServerKeys).all(PURPOSE)
+            keys = tx.repo(ServerKeys).all(self.purpose)
         with self._lock:
             self._keys = {k.key_id: k.key for k in keys}
             live = [k for k in keys if k.retired_date is None]
@@ -44,7 +48,7 @@ class KeyRing:
         current = self._current
         if current is None or datetime.now(UTC) - current.create_date > ROTATE_AFTER:
             with self.store.write() as tx:
-                fresh = tx.repo(ServerKeys).create(PURPOSE)
+                fresh = tx.repo(ServerKeys).create(self.purpose)
                 tx.changes.record("server-key", fresh.key_id)
             self._load()
             current = self._current
@@ -60,3 +64,6 @@ class KeyRing:
         ):
             self._load()
         return self._keys
+
+    def get(self, key_id: str) -> bytes | None:
+        return self.keys(key_id).get(key_id)

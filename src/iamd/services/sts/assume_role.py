@@ -8,14 +8,12 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-acc
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from iamd.errors import AccessDenied, MalformedPolicyDocument, ValidationError
-from iamd.policy import MalformedPolicyError, Policy, PolicyKind, parse_policy
+from iamd.errors import AccessDenied, ValidationError
+from iamd.policy import PolicyKind, parse_policy
 from iamd.services.call import Call
-from iamd.services.iam.common import cached_role
 from iamd.services.registry import Target
 from iamd.services.sts.common import (
     CHAINED_MAX_SECONDS,
@@ -28,11 +26,13 @@ from iamd.services.sts.common import (
     issue,
     mfa_params,
     packed_size,
+    role_of,
+    session_policies,
     session_tags,
+    trust_policy,
 )
 from iamd.services.sts.last_used import touch_role
 from iamd.store import Tx
-from iamd.store.records import Role, Tag
 from iamd.workload.service_assume import delegated_target
 
 # The MFA messages lived here first; they stay importable from here.
@@ -43,44 +43,6 @@ NOBODY = parse_policy({"Version": "2012-10-17", "Statement": []}, PolicyKind.TRU
 ROOT_REFUSED = "Roles may not be assumed by root accounts."
 SOURCE_IDENTITY_SET = "The source identity is already set for this assume role session"
 """What AWS answers a chained AssumeRole that names another source identity."""
-
-_TRUST_CACHE_MAX = 10_000
-_trust_cache: dict[tuple[str, str], Policy] = {}
-_trust_lock = threading.Lock()
-
-
-def _role_of(call: Call) -> tuple[Role, list[Tag]] | None:
-    arn = call.params["RoleArn"]
-    fields = arn.split(":", 5)
-    if len(fields) != 6 or fields[2] != "iam" or fields[4] != call.account_id:
-        return None
-    if not fields[5].startswith("role/"):
-        return None
-    try:
-        role, tags = cached_role(call, fields[5].rsplit("/", 1)[-1])
-    except Exception:  # NoSuchEntity: AWS answers AccessDenied, never revealing the role
-        return None
-    return (role, tags) if role.arn == arn else None
-
-
-def _trust_policy(role: Role) -> Policy:
-    """The role's parsed trust policy, remembered by role and document: parsing it again on
-    every AssumeRole was a tenth of the call."""
-    key = (role.id, role.assume_role_policy)
-    policy = _trust_cache.get(key)
-    if policy is not None:
-        return policy
-    try:
-        policy = parse_policy(
-            role.assume_role_policy, PolicyKind.TRUST, f"{role.name} trust policy"
-        )
-    except MalformedPolicyError:
-        policy = NOBODY
-    with _trust_lock:
-        if len(_trust_cache) >= _TRUST_CACHE_MAX:
-            _trust_cache.clear()
-        _trust_cache[key] = policy
-    return policy
 
 
 def _source_identity(call: Call) -> str | None:
@@ -104,7 +66,7 @@ def _target(call: Call, tx: Tx) -> Target:
         return delegated
     if call.caller.is_root:
         raise AccessDenied(ROOT_REFUSED)
-    found = _role_of(call)
+    found = role_of(call)
     context: dict[str, str | list[str]] = {
         "sts:RoleSessionName": call.params["RoleSessionName"],
     }
@@ -133,7 +95,7 @@ def _target(call: Call, tx: Tx) -> Target:
     for tag in role_tags:
         context[f"aws:ResourceTag/{tag.key}"] = tag.value
         context[f"iam:ResourceTag/{tag.key}"] = tag.value
-    trust = _trust_policy(role)
+    trust = trust_policy(role) or NOBODY
     also: list[tuple[str, Target]] = []
     if tags or inherited_tags(call):
         also.append(("sts:TagSession", Target(role.arn, context, resource_policy=trust)))
@@ -142,33 +104,9 @@ def _target(call: Call, tx: Tx) -> Target:
     return Target(role.arn, context, resource_policy=trust, also=tuple(also))
 
 
-def _session_policies(call: Call, tx: Tx | None = None) -> tuple[list[str], list[str]]:
-    """The session policy documents (inline, then each managed ARN's) and the ARNs.  Without
-    ``tx``, a read transaction is opened only when there are ARNs to look up."""
-    documents: list[str] = []
-    inline = call.param("Policy")
-    if inline is not None:
-        try:
-            parse_policy(inline, PolicyKind.SESSION, "Policy")
-        except MalformedPolicyError as exc:
-            raise MalformedPolicyDocument(exc.errors[0].message) from None
-        documents.append(inline)
-    arns = [item["arn"] for item in call.param("PolicyArns") or []]
-    if arns and tx is None:  # no transaction for the usual call, which passes none
-        with call.store.read() as opened:
-            return _session_policies(call, opened)
-    for arn in arns:
-        assert tx is not None
-        document = tx.policies.default_document(arn)
-        if document is None:
-            raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
-        documents.append(document)
-    return documents, arns
-
-
 @REGISTRY.operation("AssumeRole", target=_target)
 def assume_role(call: Call) -> dict[str, Any]:
-    found = _role_of(call)
+    found = role_of(call)
     if found is None:  # authorization already refused roles that do not exist
         raise AccessDenied("Not authorized to perform sts:AssumeRole")
     role, role_tags = found
@@ -192,7 +130,7 @@ def assume_role(call: Call) -> dict[str, Any]:
         )
     tags, transitive = session_tags(call)
     source_identity = _source_identity(call)
-    policies, arns = _session_policies(call)
+    policies, arns = session_policies(call)
     packed = packed_size(policies, tags)
     mfa = mfa_params(call)
     mfa_time: float | None = None

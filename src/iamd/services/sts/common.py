@@ -11,15 +11,27 @@ import secrets
 import time
 import zlib
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from iamd.auth import session_tokens
 from iamd.auth.mfa import check_code, verify_code
 from iamd.auth.session_tokens import SessionClaims
-from iamd.errors import AccessDenied, AWSError, InvalidInput, PackedPolicyTooLarge, ValidationError
+from iamd.errors import (
+    AccessDenied,
+    AWSError,
+    InvalidInput,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    PackedPolicyTooLarge,
+    ValidationError,
+)
+from iamd.policy import MalformedPolicyError, Policy, PolicyKind, parse_policy
 from iamd.services.call import Call
+from iamd.services.iam.common import cached_role
 from iamd.services.registry import Registry
 from iamd.store import Tx
+from iamd.store.records import Role, Tag
 from iamd.store.repos.mfa_devices import MfaDevices
 
 REGISTRY = Registry("sts")
@@ -175,3 +187,55 @@ def issue(call: Call, **claims: Any) -> tuple[SessionClaims, dict[str, Any]]:
         "Expiration": datetime.fromtimestamp(int(session.expires_at), UTC),
     }
     return session, credentials
+
+
+def role_of(call: Call) -> tuple[Role, list[Tag]] | None:
+    """The role ``RoleArn`` names in the caller's account, with its tags, or ``None``: AWS
+    answers AccessDenied for a role that does not exist, never revealing which it is."""
+    arn = call.params["RoleArn"]
+    fields = arn.split(":", 5)
+    if len(fields) != 6 or fields[2] != "iam" or fields[4] != call.account_id:
+        return None
+    if not fields[5].startswith("role/"):
+        return None
+    try:
+        role, tags = cached_role(call, fields[5].rsplit("/", 1)[-1])
+    except NoSuchEntity:
+        return None
+    return (role, tags) if role.arn == arn else None
+
+
+@lru_cache(maxsize=10_000)
+def _parsed_trust(role_id: str, document: str) -> Policy | None:
+    try:
+        return parse_policy(document, PolicyKind.TRUST, f"{role_id} trust policy")
+    except MalformedPolicyError:
+        return None
+
+
+def trust_policy(role: Role) -> Policy | None:
+    """The role's trust policy, parsed once per document (parsing it on every AssumeRole was
+    a tenth of the call); ``None``, trusting no one, if it does not parse."""
+    return _parsed_trust(role.id, role.assume_role_policy)
+
+
+def session_policies(call: Call) -> tuple[list[str], list[str]]:
+    """The inline ``Policy`` and the documents of ``PolicyArns``, and those ARNs.  A read
+    transaction is opened only when there are ARNs to look up."""
+    documents: list[str] = []
+    inline = call.param("Policy")
+    if inline is not None:
+        try:
+            parse_policy(inline, PolicyKind.SESSION, "Policy")
+        except MalformedPolicyError as exc:
+            raise MalformedPolicyDocument(exc.errors[0].message) from None
+        documents.append(inline)
+    arns = [item["arn"] for item in call.param("PolicyArns") or []]
+    if arns:
+        with call.store.read() as tx:
+            for arn in arns:
+                document = tx.policies.default_document(arn)
+                if document is None:
+                    raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
+                documents.append(document)
+    return documents, arns

@@ -23,16 +23,15 @@ import json
 import secrets
 import struct
 import threading
-import time
 import weakref
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from iamd.auth.key_ring import KeyRing
 from iamd.errors import InvalidAuthorizationMessage
 from iamd.policy import Decision, Outcome, Policy, Request, Statement
 from iamd.policy.decision import StatementRef
@@ -40,11 +39,8 @@ from iamd.services.call import Call
 from iamd.services.registry import Target
 from iamd.services.sts.common import REGISTRY
 from iamd.store import Store, Tx
-from iamd.store.repos.server_keys import ServerKey, ServerKeys
 
 PURPOSE = "authz-message"
-ROTATE_AFTER = timedelta(days=7)
-RELOAD_INTERVAL = 1.0
 MAX_ENCODED = 10_240
 """encodedMessageType's maximum length in the STS service model."""
 _VERSION = 1
@@ -53,59 +49,16 @@ INVALID = "The encoded authorization message is invalid."
 ContextValue = str | Sequence[str]
 
 
-class MessageKeys:
-    """The ``authz-message`` keys, shared by every process through the database.
-
-    The newest key seals; every key opens, so rotation never invalidates a message already
-    handed out.  A message naming a key this process has not seen reloads the keys (another
-    process rotated), at most once a second.
-    """
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self._keys: dict[str, bytes] = {}
-        self._current: ServerKey | None = None
-        self._loaded_at = 0.0
-        self._lock = threading.Lock()
-
-    def _load(self) -> None:
-        with self.store.read() as tx:
-            keys = tx.repo(ServerKeys).all(PURPOSE)
-        with self._lock:
-            self._keys = {k.key_id: k.key for k in keys}
-            live = [k for k in keys if k.retired_date is None]
-            self._current = live[-1] if live else None
-            self._loaded_at = time.monotonic()
-
-    def current(self) -> tuple[str, bytes]:
-        if self._current is None:
-            self._load()
-        current = self._current
-        if current is None or datetime.now(UTC) - current.create_date > ROTATE_AFTER:
-            with self.store.write() as tx:
-                fresh = tx.repo(ServerKeys).create(PURPOSE)
-                tx.changes.record("server-key", fresh.key_id)
-            self._load()
-            current = self._current
-        assert current is not None
-        return current.key_id, current.key
-
-    def get(self, key_id: str) -> bytes | None:
-        if key_id not in self._keys and time.monotonic() - self._loaded_at > RELOAD_INTERVAL:
-            self._load()
-        return self._keys.get(key_id)
-
-
-_rings: weakref.WeakKeyDictionary[Store, MessageKeys] = weakref.WeakKeyDictionary()
+_rings: weakref.WeakKeyDictionary[Store, KeyRing] = weakref.WeakKeyDictionary()
 _rings_lock = threading.Lock()
 
 
-def message_keys(store: Store) -> MessageKeys:
-    """The one :class:`MessageKeys` of ``store`` in this process."""
+def message_keys(store: Store) -> KeyRing:
+    """The one :class:`KeyRing` of ``store`` in this process."""
     with _rings_lock:
         keys = _rings.get(store)
         if keys is None:
-            keys = _rings[store] = MessageKeys(store)
+            keys = _rings[store] = KeyRing(store, PURPOSE)
         return keys
 
 
@@ -195,7 +148,7 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def seal_document(keys: MessageKeys, document: Mapping[str, Any], account_id: str) -> str:
+def seal_document(keys: KeyRing, document: Mapping[str, Any], account_id: str) -> str:
     """The encoded message: url-safe base 64 of a version, the key id, a nonce and the
     AES-GCM sealed, compressed document, bound to ``account_id``."""
     key_id, key = keys.current()
@@ -207,7 +160,7 @@ def seal_document(keys: MessageKeys, document: Mapping[str, Any], account_id: st
     return _b64(header + nonce + sealed)
 
 
-def open_document(keys: MessageKeys, message: str, account_id: str) -> str:
+def open_document(keys: KeyRing, message: str, account_id: str) -> str:
     """The decoded JSON text of ``message``, or AWS's InvalidAuthorizationMessageException."""
     try:
         raw = base64.urlsafe_b64decode(message + "=" * (-len(message) % 4))

@@ -17,11 +17,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from iamd.errors import AccessDenied, MalformedPolicyDocument, ValidationError
-from iamd.policy import MalformedPolicyError, PolicyKind, parse_policy
+from iamd.errors import AccessDenied
 from iamd.services.call import Call
 from iamd.services.registry import ContextValue, Target
-from iamd.services.sts.common import REGISTRY, check_duration, issue, packed_size, session_tags
+from iamd.services.sts.common import (
+    REGISTRY,
+    check_duration,
+    issue,
+    packed_size,
+    session_policies,
+    session_tags,
+)
 from iamd.store import Tx
 
 DEFAULT_SECONDS = 43_200
@@ -66,26 +72,6 @@ def _target(call: Call, tx: Tx) -> Target:
     return Target(arn, context, also=(("sts:TagSession", Target(arn, context)),))
 
 
-def _session_policies(call: Call) -> tuple[list[str], list[str]]:
-    """The inline and managed session policies' documents, and the managed ARNs."""
-    documents: list[str] = []
-    inline = call.param("Policy")
-    if inline is not None:
-        try:
-            parse_policy(inline, PolicyKind.SESSION, "Policy")
-        except MalformedPolicyError as exc:
-            raise MalformedPolicyDocument(exc.errors[0].message) from None
-        documents.append(inline)
-    arns = [item["arn"] for item in call.param("PolicyArns") or []]
-    with call.store.read() as tx:
-        for arn in arns:
-            document = tx.policies.default_document(arn)
-            if document is None:
-                raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
-            documents.append(document)
-    return documents, arns
-
-
 @REGISTRY.operation("GetFederationToken", target=_target)
 def get_federation_token(call: Call) -> dict[str, Any]:
     caller = call.caller
@@ -104,7 +90,7 @@ def get_federation_token(call: Call) -> dict[str, Any]:
             "principal.",
         )
     requested_tags, _ = session_tags(call)
-    policies, arns = _session_policies(call)
+    policies, arns = session_policies(call)
     packed = packed_size(policies, requested_tags)
     lowered = {key.lower() for key in requested_tags}
     tags = {k: v for k, v in caller.tags.items() if k.lower() not in lowered}

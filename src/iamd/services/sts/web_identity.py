@@ -22,7 +22,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from iamd.catalog import globs
@@ -30,24 +30,26 @@ from iamd.catalog.actions import lookup_action
 from iamd.errors import (
     AccessDenied,
     InvalidIdentityToken,
-    MalformedPolicyDocument,
-    NoSuchEntity,
     ValidationError,
 )
 from iamd.policy import (
     Evaluator,
-    MalformedPolicyError,
-    Policy,
-    PolicyKind,
     PolicySet,
     Request,
-    parse_policy,
 )
 from iamd.services.call import Call
-from iamd.services.iam.common import cached_role
 from iamd.services.registry import Target
 from iamd.services.sts import oidc_verify
-from iamd.services.sts.common import MAX_SESSION_TAGS, REGISTRY, check_duration, issue, packed_size
+from iamd.services.sts.common import (
+    MAX_SESSION_TAGS,
+    REGISTRY,
+    check_duration,
+    issue,
+    packed_size,
+    role_of,
+    session_policies,
+    trust_policy,
+)
 from iamd.services.sts.last_used import touch_role
 from iamd.store import Tx
 from iamd.store.records import Role, Tag
@@ -86,57 +88,6 @@ class Federated:
     tags: dict[str, str]
     transitive_tag_keys: list[str]
     source_identity: str | None
-
-
-def role_of(call: Call) -> tuple[Role, list[Tag]] | None:
-    """The role ``RoleArn`` names in the caller's account, or ``None`` (AWS answers AccessDenied
-    for a role that does not exist, never revealing which it is)."""
-    arn = call.params["RoleArn"]
-    fields = arn.split(":", 5)
-    if len(fields) != 6 or fields[2] != "iam" or fields[4] != call.account_id:
-        return None
-    if not fields[5].startswith("role/"):
-        return None
-    try:
-        role, tags = cached_role(call, fields[5].rsplit("/", 1)[-1])
-    except NoSuchEntity:
-        return None
-    return (role, tags) if role.arn == arn else None
-
-
-@lru_cache(maxsize=4096)
-def _parsed_trust(role_id: str, document: str) -> Policy | None:
-    try:
-        return parse_policy(document, PolicyKind.TRUST, f"{role_id} trust policy")
-    except MalformedPolicyError:
-        return None
-
-
-def trust_policy(role: Role) -> Policy | None:
-    """The role's trust policy, parsed once per document; ``None`` (trusting no one) if it
-    does not parse."""
-    return _parsed_trust(role.id, role.assume_role_policy)
-
-
-def session_policies(call: Call) -> tuple[list[str], list[str]]:
-    """The inline ``Policy`` and the documents of ``PolicyArns``, as AssumeRole takes them."""
-    documents: list[str] = []
-    inline = call.param("Policy")
-    if inline is not None:
-        try:
-            parse_policy(inline, PolicyKind.SESSION, "Policy")
-        except MalformedPolicyError as exc:
-            raise MalformedPolicyDocument(exc.errors[0].message) from None
-        documents.append(inline)
-    arns = [item["arn"] for item in call.param("PolicyArns") or []]
-    if arns:
-        with call.store.read() as tx:
-            for arn in arns:
-                document = tx.policies.default_document(arn)
-                if document is None:
-                    raise ValidationError(f"Policy {arn} does not exist or is not attachable.")
-                documents.append(document)
-    return documents, arns
 
 
 def denied(action: str) -> AccessDenied:
