@@ -13,8 +13,10 @@ import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs, unquote_plus
 
+from iamd.audit import events as audit
+from iamd.audit.recorder import Recorder
 from iamd.auth.key_ring import KeyRing
 from iamd.auth.sigv4 import SignedRequest, SigningSecret, session_token, verify
 from iamd.authorize.authorizer import Authorizer
@@ -75,6 +77,7 @@ class IamdApp:
         self.key_ring = KeyRing(self.store)
         self.last_used = LastUsed(self.store)
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
+        self.recorder = Recorder(self.store)
 
     def invalidate(self) -> None:
         self.store.cache.invalidate()
@@ -92,6 +95,7 @@ class IamdApp:
         for protocol in self.protocols.values():
             protocol.warm()
         self.watcher.start()
+        self.recorder.start()
         if self.settings.dev:
             log.warning(
                 "iamd is running with --dev: ANY unknown access key acts as the root of account "
@@ -101,6 +105,7 @@ class IamdApp:
 
     def stop(self) -> None:
         self.watcher.stop()
+        self.recorder.stop()
 
     # ASGI ------------------------------------------------------------------------------
 
@@ -146,6 +151,13 @@ class IamdApp:
         request_id = str(uuid.uuid4())
         headers = _headers(scope)
         protocol = self.protocols["iam"]
+        # What the audit event needs, filled in as the pipeline learns it.
+        signed: SignedRequest | None = None
+        caller: Caller | None = None
+        service = operation = region = None
+        params: dict[str, Any] | None = None
+        payload: dict[str, Any] | None = None
+        failure: AWSError | None = None
         try:
             if too_large:
                 raise AWSError(
@@ -165,19 +177,82 @@ class IamdApp:
                 caller, service, region = self._authenticate(signed)
             protocol = self.protocols[service]
             parsed = protocol.parse(body, signed.query, headers.get("content-type", ""))
+            operation, params = parsed.operation, parsed.params
             payload = self._dispatch(
                 service, parsed.operation, parsed.params, caller, region, request_id, scope, headers
             )
             result = protocol.serialize(parsed.operation, payload, request_id)
             status = 200
         except AWSError as error:
+            failure = error
             status, result = protocol.serialize_error(error, request_id)
         except Exception:
             log.exception("internal error in request %s", request_id)
-            status, result = protocol.serialize_error(
-                ServiceFailure("An internal error occurred."), request_id
-            )
+            failure = ServiceFailure("An internal error occurred.")
+            status, result = protocol.serialize_error(failure, request_id)
+        # --- audit: one CloudTrail event per call (built here, written off the request path)
+        try:
+            if signed is not None:
+                self.recorder.record(
+                    self._audit_event(
+                        signed, scope, headers, request_id, caller, service, region,
+                        operation, params, payload, failure,
+                    )
+                )  # fmt: skip
+        except Exception:  # the audit trail never fails a request
+            log.exception("could not build the audit event of request %s", request_id)
+        # --- end audit
         return status, [*_XML, (b"x-amzn-requestid", request_id.encode())], result
+
+    def _audit_event(
+        self,
+        signed: SignedRequest,
+        scope: Scope,
+        headers: dict[str, str],
+        request_id: str,
+        caller: Caller | None,
+        service: str | None,
+        region: str | None,
+        operation: str | None,
+        params: dict[str, Any] | None,
+        payload: dict[str, Any] | None,
+        failure: AWSError | None,
+    ) -> dict[str, Any]:
+        known = caller is not None and service is not None and region is not None
+        credential = None if known else _credential_scope(signed)
+        resolved = None
+        if caller is None or caller.kind == "Anonymous":
+            if operation in UNSIGNED_STS:
+                identity = audit.federated_identity(operation, payload)
+            else:
+                # Failed authentication: name the key's owner if the key is one of ours.
+                key_id = credential[0] if credential else None
+                resolved = self.credentials.resolve(key_id) if key_id else None
+                if resolved is not None:
+                    identity = audit.user_identity(resolved[1])
+                else:
+                    identity = audit.unknown_identity(key_id)
+            account_id = resolved[1].account_id if resolved is not None else ""
+        else:
+            identity = audit.user_identity(caller)
+            account_id = caller.account_id
+        if operation is None:
+            operation = _action_of(signed)
+        if service is None:
+            service = credential[2] if credential and credential[2] in self.protocols else "iam"
+        return audit.build(
+            service=service,
+            operation=operation,
+            identity=identity,
+            account_id=account_id or self.account_id,
+            region=region or (credential[1] if credential else self.settings.region),
+            source_ip=self._source_ip(scope, headers),
+            user_agent=headers.get("user-agent", ""),
+            request_id=request_id,
+            params=params,
+            result=payload,
+            error=failure,
+        )
 
     def _authenticate(self, signed: SignedRequest) -> tuple[Caller, str, str]:
         token = session_token(signed)
@@ -359,6 +434,15 @@ def _credential_scope(signed: SignedRequest) -> tuple[str, str, str] | None:
     if len(parts) != 5:
         return None
     return parts[0], parts[2], parts[3]
+
+
+def _action_of(signed: SignedRequest) -> str:
+    """The Action of a request that failed before it was parsed (for its audit event)."""
+    for text in (signed.query, signed.body.decode("latin-1")):
+        found = parse_qs(text).get("Action")
+        if found:
+            return found[0][:128]
+    return "Unknown"
 
 
 def _headers(scope: Scope) -> dict[str, str]:

@@ -21,6 +21,8 @@ Migration = Callable[[Connection], None]
 # Step N brings a database from version N-1 to N.  Append; never edit a released step.
 MIGRATIONS: list[Migration] = [
     lambda conn: metadata.create_all(conn),
+    # 2: the audit trail.
+    lambda conn: metadata.tables["audit_events"].create(conn, checkfirst=True),
 ]
 LATEST = len(MIGRATIONS)
 _LOCK_ID = 0x1A3D_0001

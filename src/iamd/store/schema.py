@@ -342,3 +342,21 @@ server_keys = Table(
     Column("create_date", TS, nullable=False),
     Column("retired_date", TS),
 )
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("event_time", TS, nullable=False),
+    Column("seq", BigInteger, nullable=False, comment="arrival order within one second"),
+    Column("account_id", String(12), nullable=False),
+    Column("event_name", String(128), nullable=False),
+    Column("event_source", String(64), nullable=False),
+    Column("username", String(2048)),
+    Column("principal_arn", String(2048)),
+    Column("access_key_id", String(128)),
+    Column("read_only", Boolean, nullable=False),
+    Column("error_code", String(128)),
+    Column("body", Text, nullable=False, comment="the CloudTrail event as JSON, secrets redacted"),
+    Index("ix_audit_events_account_time", "account_id", "event_time"),
+)

@@ -121,3 +121,20 @@ def test_change_feed(store: Store) -> None:
             ("user", "AIDA1"),
             ("role", "AROA1"),
         ]
+
+
+def test_an_older_database_is_migrated(tmp_path: Path) -> None:
+    """A database stamped at version 1 gains the tables of later steps, once."""
+    from sqlalchemy import inspect, text
+
+    key = bytes(range(32))
+    first = Store.open(None, tmp_path, key)
+    with first.engine.begin() as conn:
+        conn.execute(text("DROP TABLE audit_events"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    first.close()
+    again = Store.open(None, tmp_path, key)
+    with again.engine.connect() as conn:
+        assert inspect(conn).has_table("audit_events")
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar_one() == LATEST
+    again.close()
