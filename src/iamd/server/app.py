@@ -8,6 +8,7 @@ SQLite read is tens of microseconds), so they run on the event loop without a th
 
 from __future__ import annotations
 
+import gc
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -92,6 +93,12 @@ class IamdApp:
         self.invalidate()
 
     def start(self) -> None:
+        # Start-up objects (service models, compiled policies) live for the whole process:
+        # move them out of the collector's way, and collect young objects less eagerly, so
+        # full collections do not show up as latency spikes.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(50_000, 20, 20)
         for protocol in self.protocols.values():
             protocol.warm()
         self.watcher.start()
