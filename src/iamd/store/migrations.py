@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from sqlalchemy import Column, Connection, Engine, Integer, MetaData, Table, inspect, select, text
 
+from iamd.store.db import WRITE_OPTION
 from iamd.store.schema import metadata
 
 _version_meta = MetaData()
@@ -36,21 +37,36 @@ def current_version(conn: Connection) -> int:
 
 
 def migrate(engine: Engine) -> int:
-    """Bring the schema up to date; returns the version now in place."""
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
-        version = current_version(conn)
-        if version == 0:
-            _version_meta.create_all(conn)
-            metadata.create_all(conn)
-            conn.execute(schema_version.insert().values(version=LATEST))
+    """Bring the schema up to date; returns the version now in place.
+
+    An up-to-date database is only read, so a tool opening the store beside a busy server
+    never competes for the write lock.  Otherwise the work runs in a write transaction from its
+    first statement (SQLite's BEGIN IMMEDIATE), which waits for a busy writer instead of
+    failing on a read-to-write upgrade.
+    """
+    with engine.connect() as conn, conn.begin():
+        if current_version(conn) == LATEST:
             return LATEST
-        if version > LATEST:
-            raise RuntimeError(
-                f"the database is at schema version {version}, newer than this iamd ({LATEST})"
-            )
-        for step in range(version, LATEST):
-            MIGRATIONS[step](conn)
-        conn.execute(schema_version.update().values(version=LATEST))
+    with engine.connect() as raw:
+        conn = raw.execution_options(**{WRITE_OPTION: True})
+        with conn.begin():
+            return _migrate(conn, engine.dialect.name)
+
+
+def _migrate(conn: Connection, dialect: str) -> int:
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    version = current_version(conn)
+    if version == 0:
+        _version_meta.create_all(conn)
+        metadata.create_all(conn)
+        conn.execute(schema_version.insert().values(version=LATEST))
         return LATEST
+    if version > LATEST:
+        raise RuntimeError(
+            f"the database is at schema version {version}, newer than this iamd ({LATEST})"
+        )
+    for step in range(version, LATEST):
+        MIGRATIONS[step](conn)
+    conn.execute(schema_version.update().values(version=LATEST))
+    return LATEST
