@@ -74,11 +74,17 @@ class Decision:
     def allowed(self) -> bool:
         return self.outcome is Outcome.ALLOWED
 
-    def message(self, principal: str, action: str, resource: str) -> str:
-        """AWS's AccessDenied message for a denial (an empty string when allowed)."""
+    def message(self, principal: str, action: str, resource: str, reason: bool = True) -> str:
+        """AWS's AccessDenied message for a denial (an empty string when allowed).
+
+        ``reason=False`` gives the older form some services (STS) still send: it stops after
+        the resource for an implicit deny.
+        """
         if self.outcome is Outcome.ALLOWED:
             return ""
         head = f"User: {principal} is not authorized to perform: {action} on resource: {resource}"
+        if not reason and self.outcome is Outcome.IMPLICIT_DENY:
+            return head
         kind = self.decided_by or PolicyType.IDENTITY
         if self.outcome is Outcome.EXPLICIT_DENY:
             return f"{head} with an explicit deny in {kind.article} {kind.phrase}"

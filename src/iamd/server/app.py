@@ -53,7 +53,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 MAX_BODY = 1024 * 1024
 UNSIGNED_STS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
-_READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
 _XML = [(b"content-type", b"text/xml")]
 
 
@@ -78,6 +77,9 @@ class IamdApp:
         self.key_ring = KeyRing(self.store)
         self.last_used = LastUsed(self.store)
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
+        # Our own writes drop the derived caches at commit; other processes' via the watcher.
+        self.store.on_change(self.credentials.invalidate)
+        self.store.on_change(self.authorizer.invalidate)
         self.recorder = Recorder(self.store)
 
     def invalidate(self) -> None:
@@ -339,7 +341,7 @@ class IamdApp:
     ) -> dict[str, Any]:
         registry = self.registries.get(service)
         op = registry.get(operation) if registry else None
-        if op is None:
+        if op is None or registry is None:
             raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
         now = datetime.now(UTC)
         call = Call(
@@ -382,18 +384,12 @@ class IamdApp:
                 checked.self_service and decision.outcome is Outcome.IMPLICIT_DENY
             )
             if not granted:
-                message = decision.message(caller.arn, action, checked.resource)
-                if service == "sts" and decision.outcome is Outcome.IMPLICIT_DENY:
-                    # STS gives no reason: "User: ... is not authorized to perform:
-                    # sts:AssumeRole on resource: ..." and nothing after.
-                    message = message.split(" because ", 1)[0]
-                raise AccessDenied(message)
-        result = op.handler(call)
-        # STS calls change no IAM state (their only writes, RoleLastUsed and MFA counters,
-        # are never served from a cache), so they keep the caches warm.
-        if service != "sts" and not operation.startswith(_READ_PREFIXES):
-            self.invalidate()
-        return result
+                raise AccessDenied(
+                    decision.message(
+                        caller.arn, action, checked.resource, reason=registry.explains_denials
+                    )
+                )
+        return op.handler(call)
 
     def _source_ip(self, scope: Scope, headers: dict[str, str]) -> str:
         client = scope.get("client")

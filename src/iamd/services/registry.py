@@ -51,8 +51,10 @@ class Operation:
 
 
 class Registry:
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, explains_denials: bool = True) -> None:
         self.service = service
+        self.explains_denials = explains_denials
+        """Whether AccessDenied says which policy type failed to allow (IAM does, STS not)."""
         self.operations: dict[str, Operation] = {}
 
     def operation(self, name: str, target: TargetFn) -> Callable[[Handler], Handler]:

@@ -88,6 +88,11 @@ class Tx:
     def changes(self) -> Changes:
         return Changes(self.conn, self._sealer)
 
+    @property
+    def changed(self) -> bool:
+        """Whether this transaction recorded a change (without creating the repository)."""
+        return "changes" in self.__dict__ and self.changes.recorded
+
 
 class _LazyTx:
     """Stands in for a :class:`Tx` until first used."""
@@ -107,6 +112,11 @@ class Store:
         self.engine = engine
         self.sealer = sealer
         self.cache = ReadCache()
+        self._listeners: list[Callable[[], None]] = [self.cache.invalidate]
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after every committed write that recorded a change."""
+        self._listeners.append(listener)
 
     def cached(self, key: Hashable, load: Callable[[Tx], T]) -> T:
         """``load`` in a read transaction, remembered until the next change."""
@@ -155,7 +165,13 @@ class Store:
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
-                yield Tx(conn, self.sealer)
+                tx = Tx(conn, self.sealer)
+                yield tx
+        # Committed: this process's caches must not outlive what it changed (other processes
+        # learn of it from the change feed).
+        if tx.changed:
+            for listener in self._listeners:
+                listener()
 
     def wipe(self) -> None:
         """Delete every row of iamd's state (the dev-mode reset); the schema stays."""

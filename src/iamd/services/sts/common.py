@@ -34,7 +34,7 @@ from iamd.store import Tx
 from iamd.store.records import Role, Tag
 from iamd.store.repos.mfa_devices import MfaDevices
 
-REGISTRY = Registry("sts")
+REGISTRY = Registry("sts", explains_denials=False)
 
 MAX_SESSION_TAGS = 50
 MFA_MISSING = (

@@ -10,8 +10,12 @@ from iamd.store.schema import changes
 
 
 class Changes(Repo):
+    recorded = False
+    """Set once this transaction records a change: its commit must drop this process's caches."""
+
     def record(self, kind: str, key: str) -> None:
         self.conn.execute(changes.insert().values(kind=kind, key=key, at=now()))
+        self.recorded = True
 
     def latest(self) -> int:
         return int(
