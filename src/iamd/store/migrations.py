@@ -24,9 +24,21 @@ MIGRATIONS: list[Migration] = [
     lambda conn: metadata.create_all(conn),
     # 2: the audit trail.
     lambda conn: metadata.tables["audit_events"].create(conn, checkfirst=True),
+    # 3: the security tools (report jobs, analyzers, findings, trail export state).
+    lambda conn: _create_step_tables(conn, 3),
 ]
 LATEST = len(MIGRATIONS)
 _LOCK_ID = 0x1A3D_0001
+
+
+def _create_step_tables(conn: Connection, step: int) -> None:
+    """Create the tables that schema.py marks as added by ``step`` (``info={"step": N}``).
+
+    New tables only: a step that changes an existing table gets its own function.
+    """
+    for table in metadata.sorted_tables:
+        if table.info.get("step") == step:
+            table.create(conn, checkfirst=True)
 
 
 def current_version(conn: Connection) -> int:
