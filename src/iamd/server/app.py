@@ -12,7 +12,6 @@ import gc
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
@@ -21,25 +20,21 @@ from iamd.audit.recorder import Recorder
 from iamd.auth.key_ring import KeyRing
 from iamd.auth.sigv4 import SignedRequest, SigningSecret, session_token, verify
 from iamd.authorize.authorizer import Authorizer
-from iamd.authorize.context import principal_context, request_context
 from iamd.authorize.credentials import DEV_ACCOUNT, Credentials, root_caller
+from iamd.authorize.dispatch import Dispatcher, Origin
 from iamd.authorize.sessions import INVALID, caller_of, open_session, signing_secret
 from iamd.errors import (
-    AccessDenied,
     AWSError,
     InvalidClientTokenId,
-    NotImplementedOperation,
     ServiceFailure,
     SignatureDoesNotMatch,
 )
-from iamd.policy import Outcome
 from iamd.protocol import QueryProtocol, query_protocol
 from iamd.server import oidc_issuer
 from iamd.server.bootstrap import Bootstrapped
 from iamd.server.config import Settings
 from iamd.server.last_used import LastUsed
 from iamd.server.watch import ChangeWatcher
-from iamd.services.call import Call
 from iamd.services.caller import Caller
 from iamd.services.iam import REGISTRY as IAM
 from iamd.services.registry import Registry
@@ -75,6 +70,7 @@ class IamdApp:
         }
         self.registries: dict[str, Registry] = {"iam": IAM, "sts": STS}
         self.key_ring = KeyRing(self.store)
+        self.dispatcher = Dispatcher(self.store, self.authorizer, self.key_ring, self.registries)
         self.last_used = LastUsed(self.store)
         self.watcher = ChangeWatcher(self.store, self.invalidate, settings.change_poll_seconds)
         # Our own writes drop the derived caches at commit; other processes' via the watcher.
@@ -339,57 +335,14 @@ class IamdApp:
         scope: Scope,
         headers: dict[str, str],
     ) -> dict[str, Any]:
-        registry = self.registries.get(service)
-        op = registry.get(operation) if registry else None
-        if op is None or registry is None:
-            raise NotImplementedOperation(f"iamd does not implement {service}:{operation} yet.")
-        now = datetime.now(UTC)
-        call = Call(
-            store=self.store,
-            account_id=caller.account_id,
-            caller=caller,
-            operation=operation,
-            params=params,
-            request_id=request_id,
+        origin = Origin(
             region=region,
+            request_id=request_id,
             source_ip=self._source_ip(scope, headers),
             user_agent=headers.get("user-agent", ""),
-            now=now,
-            key_ring=self.key_ring,
-        )
-        if caller.kind == "Anonymous":
-            # The handler itself decides, by the role's trust policy and the token.
-            return op.handler(call)
-        with self.store.lazy_read() as tx:
-            target = op.target(call, tx)
-        context = request_context(
-            principal_context(caller),
-            now=now,
-            source_ip=call.source_ip,
             secure=scope.get("scheme") == "https",
-            region=region,
-            extra=target.context,
         )
-        checks = [(op.action, target), *target.also]
-        for action, checked in checks:
-            decision = self.authorizer.authorize(
-                caller,
-                action,
-                checked.resource,
-                {**context, **checked.context},
-                checked.resource_account,
-                checked.resource_policy,
-            )
-            granted = decision.allowed or (
-                checked.self_service and decision.outcome is Outcome.IMPLICIT_DENY
-            )
-            if not granted:
-                raise AccessDenied(
-                    decision.message(
-                        caller.arn, action, checked.resource, reason=registry.explains_denials
-                    )
-                )
-        return op.handler(call)
+        return self.dispatcher.dispatch(service, operation, params, caller, origin)
 
     def _source_ip(self, scope: Scope, headers: dict[str, str]) -> str:
         client = scope.get("client")
