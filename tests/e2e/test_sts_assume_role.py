@@ -271,6 +271,7 @@ def test_assumed_role_session_identity(
         server.account_id,
     )
     session_client(server, credentials, "iam").list_users()
+    server.app.recorder.flush()  # last use is read from the audit trail, written off the path
     last_used = iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]
     assert last_used["Region"] == "us-east-1"
     assert abs(last_used["LastUsedDate"].timestamp() - time.time()) < 120
@@ -1003,9 +1004,11 @@ def test_refused_assume_role_leaves_no_trace(
     iam: Any, make_user: Callable[..., User], make_role: Callable[..., Any]
 ) -> None:
     """Whatever refuses an AssumeRole (the trust policy, a duration, a tag without
-    sts:TagSession, a malformed session policy), the role shows no use.
+    sts:TagSession, a malformed session policy), the role shows no use.  A role is used when
+    a session of it makes a request ("when a role was last used to make an AWS request").
 
     https://docs.aws.amazon.com/IAM/latest/APIReference/API_RoleLastUsed.html
+    https://aws.amazon.com/blogs/security/identify-unused-iam-roles-remove-confidently-last-used-timestamp/
     """
     user = make_user()
     role = make_role(trust(user.arn, condition={"StringEquals": {"sts:ExternalId": "Example987"}}))
@@ -1024,5 +1027,7 @@ def test_refused_assume_role_leaves_no_trace(
             )
         )
     assert iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"] == {}
-    sts.assume_role(RoleArn=role["Arn"], RoleSessionName="yes", ExternalId="Example987")
+    out = sts.assume_role(RoleArn=role["Arn"], RoleSessionName="yes", ExternalId="Example987")
+    session_client(user.server, out["Credentials"]).get_caller_identity()
+    user.server.app.recorder.flush()  # last use is read from the audit trail
     assert iam.get_role(RoleName=role["RoleName"])["Role"]["RoleLastUsed"]["LastUsedDate"]

@@ -233,7 +233,18 @@ def test_refusals_leave_nothing_behind(
     assert code == "MalformedPolicyDocument"
 
     assert "LastUsedDate" not in iam.get_role(RoleName=name)["Role"]["RoleLastUsed"]
-    sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider, SAMLAssertion=good)
+    out = sts.assume_role_with_saml(RoleArn=role_arn, PrincipalArn=provider, SAMLAssertion=good)
+    assert "LastUsedDate" not in iam.get_role(RoleName=name)["Role"]["RoleLastUsed"]
+    # A role is used when a session of it makes a request (API_RoleLastUsed; the AWS security
+    # blog "Identify unused IAM roles ... with the last used timestamp").
+    credentials = out["Credentials"]
+    server.client(
+        "sts",
+        credentials["AccessKeyId"],
+        credentials["SecretAccessKey"],
+        credentials["SessionToken"],
+    ).get_caller_identity()
+    server.app.recorder.flush()  # last use is read from the audit trail, written off the path
     assert iam.get_role(RoleName=name)["Role"]["RoleLastUsed"].get("LastUsedDate")
 
 

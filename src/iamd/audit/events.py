@@ -17,7 +17,19 @@ from iamd.services.caller import Caller
 
 EVENT_VERSION = "1.08"
 HIDDEN = "HIDDEN_DUE_TO_SECURITY_REASONS"
-READ_PREFIXES = ("Get", "List", "Simulate", "Generate")
+READ_PREFIXES = (
+    "Get",
+    "List",
+    "Simulate",
+    "Generate",
+    # CloudTrail (DescribeTrails, LookupEvents) and Access Analyzer (ValidatePolicy,
+    # CheckNoNewAccess ...) read without changing anything; IAM and STS have no operation
+    # starting so.
+    "Describe",
+    "Lookup",
+    "Validate",
+    "Check",
+)
 
 DROPPED = frozenset({"SecretAccessKey"})
 """Left out entirely, as CloudTrail leaves CreateAccessKey's secret out."""
@@ -56,8 +68,10 @@ def build(
     result: Mapping[str, Any] | None = None,
     error: AWSError | None = None,
     now: datetime | None = None,
+    resources: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """One event.  ``identity`` comes from :func:`user_identity` or :func:`unknown_identity`."""
+    """One event.  ``identity`` comes from :func:`user_identity` or :func:`unknown_identity`;
+    ``resources`` from :func:`resources`."""
     read_only = service == "sts" or operation.startswith(READ_PREFIXES)
     response = None
     if error is None and result is not None and (not read_only or "Credentials" in result):
@@ -80,11 +94,86 @@ def build(
     event["requestID"] = request_id
     event["eventID"] = str(uuid.uuid4())
     event["readOnly"] = read_only
+    if resources:
+        event["resources"] = resources
     event["eventType"] = "AwsApiCall"
     event["managementEvent"] = True
     event["recipientAccountId"] = account_id
     event["eventCategory"] = "Management"
     return event
+
+
+# IAM entities a call acts on, as CloudTrail's event history names their types:
+# name parameter -> (answer member, resource type, ARN resource prefix).
+_NAMED = {
+    "UserName": ("User", "AWS::IAM::User", "user"),
+    "RoleName": ("Role", "AWS::IAM::Role", "role"),
+    "GroupName": ("Group", "AWS::IAM::Group", "group"),
+    "InstanceProfileName": ("InstanceProfile", "AWS::IAM::InstanceProfile", "instance-profile"),
+}
+_ANSWERED = {entity: (kind, param) for param, (entity, kind, _) in _NAMED.items()}
+ACCESS_KEY = "AWS::IAM::AccessKey"
+POLICY = "AWS::IAM::Policy"
+
+
+def resources(
+    service: str,
+    account_id: str,
+    params: Mapping[str, Any] | None,
+    result: Mapping[str, Any] | None,
+) -> list[dict[str, str]]:
+    """The event's ``resources[{ARN, accountId, type}]``: the IAM entities the call names.
+
+    An entity's ARN comes from the answer when it carries one (``User.Arn``); otherwise it is
+    built from the name and the ``Path`` parameter, or ``/``.  An access key's "ARN" is its
+    id, which is how CloudTrail's event history names access keys.  Runs on the request path:
+    it only looks at the few members that can name a resource.
+    """
+    if service not in ("iam", "sts") or (not params and not result):
+        return []
+    params = params or {}
+    result = result or {}
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    answered: dict[str, str] = {}  # resource type -> ARN from the answer
+    for entity in result.keys() & _ANSWERED.keys():
+        value = result[entity]
+        arn = value.get("Arn") if isinstance(value, Mapping) else None
+        if isinstance(arn, str):
+            answered[_ANSWERED[entity][0]] = arn
+    for param in params.keys() & _NAMED.keys():
+        name = params[param]
+        _, kind, prefix = _NAMED[param]
+        arn = answered.pop(kind, None)
+        if arn is None or not arn.endswith("/" + str(name)):
+            path = params.get("Path")
+            arn = (
+                f"arn:aws:iam::{account_id}:{prefix}{path if isinstance(path, str) else '/'}{name}"
+            )
+        _add(found, account_id, kind, arn)
+    for kind, arn in answered.items():
+        _add(found, account_id, kind, arn)
+    if service == "sts" and isinstance(params.get("RoleArn"), str):
+        _add(found, account_id, "AWS::IAM::Role", params["RoleArn"])
+    if isinstance(params.get("PolicyArn"), str):
+        _add(found, account_id, POLICY, params["PolicyArn"])
+    policy = result.get("Policy")
+    if isinstance(policy, Mapping) and isinstance(policy.get("Arn"), str):
+        _add(found, account_id, POLICY, policy["Arn"])
+    key = result.get("AccessKey")
+    if service == "iam" and isinstance(params.get("AccessKeyId"), str):
+        _add(found, account_id, ACCESS_KEY, params["AccessKeyId"])
+    if isinstance(key, Mapping):
+        if isinstance(key.get("AccessKeyId"), str):
+            _add(found, account_id, ACCESS_KEY, key["AccessKeyId"])
+        if isinstance(key.get("UserName"), str) and "UserName" not in params:
+            user = f"arn:aws:iam::{account_id}:user/{key['UserName']}"
+            _add(found, account_id, "AWS::IAM::User", user)
+    return list(found.values())
+
+
+def _add(found: dict[tuple[str, str], dict[str, str]], account: str, kind: str, arn: str) -> None:
+    if (kind, arn) not in found:
+        found[(kind, arn)] = {"ARN": arn, "accountId": account, "type": kind}
 
 
 def user_identity(caller: Caller) -> dict[str, Any]:

@@ -402,6 +402,7 @@ def verify(
     region: str | None = None,
     allowed_services: AbstractSet[str] | None,
     s3_style: bool | None = None,
+    deferred_payload: bool = False,
 ) -> VerifiedRequest:
     """Check a request's SigV4 signature, as AWS would, and say who signed it.
 
@@ -409,7 +410,9 @@ def verify(
     ``us-east-1``). ``allowed_services`` are the scope services this endpoint answers for; it has
     no default so that no caller forgets it (None accepts any service). ``s3_style`` forces or
     forbids S3's single-encoded, unnormalised path; by default the scope's service decides.
-    ``now`` is the server's clock in seconds since the epoch.
+    ``now`` is the server's clock in seconds since the epoch. ``deferred_payload`` takes a
+    declared ``x-amz-content-sha256`` as the payload line without hashing ``request.body``: for
+    a body still streaming in, which the caller must check against ``payload_hash`` as it passes.
 
     Raises :class:`~iamd.errors.MissingAuthenticationToken`,
     :class:`~iamd.errors.IncompleteSignature`, :class:`~iamd.errors.SignatureDoesNotMatch` or
@@ -462,7 +465,10 @@ def verify(
     declared = headers.get("x-amz-content-sha256")
     if declared is None and presigned and s3:
         declared = UNSIGNED_PAYLOAD  # a presigned S3 URL cannot know the body it will carry
-    payload_hash = _payload_hash(declared, request.body, s3=s3)
+    if deferred_payload and declared is not None:
+        payload_hash = declared
+    else:
+        payload_hash = _payload_hash(declared, request.body, s3=s3)
     canonical_request = "\n".join(
         (
             request.method,

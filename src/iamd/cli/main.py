@@ -7,7 +7,18 @@ import sys
 from collections.abc import Sequence
 
 from iamd import __version__
-from iamd.cli import container_cmd, imds_cmd, oidc_cmd, policy_cmd, revoke_cmd, serve_cmd
+from iamd.cli import (
+    admin_cmd,
+    analyze_cmd,
+    container_cmd,
+    imds_cmd,
+    import_cmd,
+    oidc_cmd,
+    policy_cmd,
+    revoke_cmd,
+    serve_cmd,
+    trail_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,6 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     container_cmd.register(commands)
     revoke_cmd.register(commands)
     oidc_cmd.register(commands)
+    admin_cmd.register(commands)
+    trail_cmd.register(commands)
+    import_cmd.register(commands)
+    analyze_cmd.register(commands)
     return parser
 
 

@@ -37,6 +37,31 @@ def register(commands: Any) -> None:
         action="store_true",
         help="accept any unknown access key as root of 123456789012 (tests only)",
     )
+    serve.add_argument(
+        "--audit-retention-days",
+        type=int,
+        default=90,
+        metavar="DAYS",
+        help="prune audit events older than DAYS (default 90, like CloudTrail; 0 keeps them)",
+    )
+    serve.add_argument(
+        "--backend",
+        default=os.environ.get("IAMD_BACKEND_URL"),
+        metavar="URL",
+        help="the AWS-compatible endpoint the gateway forwards S3, EC2, ... to "
+        "(default: an embedded moto server)",
+    )
+    serve.add_argument(
+        "--backend-access-key", default=os.environ.get("IAMD_BACKEND_ACCESS_KEY_ID", "")
+    )
+    serve.add_argument(
+        "--backend-secret-key", default=os.environ.get("IAMD_BACKEND_SECRET_ACCESS_KEY", "")
+    )
+    serve.add_argument(
+        "--no-gateway",
+        action="store_true",
+        help="serve only iamd's own services (IAM, STS, Access Analyzer, CloudTrail)",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(handler=run_serve)
 
@@ -56,7 +81,12 @@ def run_serve(args: argparse.Namespace) -> int:
         data_dir=args.data_dir,
         database_url=args.database_url,
         dev=args.dev,
+        audit_retention_days=max(0, args.audit_retention_days),
         trusted_proxies=tuple(ipaddress.ip_network(p, strict=False) for p in args.trusted_proxy),
+        gateway=not args.no_gateway,
+        backend_url=args.backend,
+        backend_access_key=args.backend_access_key,
+        backend_secret_key=args.backend_secret_key,
     )
     default_account = DEV_ACCOUNT if settings.dev else None
     if settings.dev:

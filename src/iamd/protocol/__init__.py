@@ -1,6 +1,8 @@
 """AWS wire protocols generated from botocore's service models.
 
-The front door for a Query-protocol service (IAM, STS)::
+The server sees every protocol through one interface, :class:`~.wire.WireProtocol`
+(``wire_protocol("cloudtrail").parse(method, path, query, headers, body)``); the Query
+protocol's own front door, for IAM and STS, is::
 
     iam = QueryProtocol("iam")
     request = iam.parse(body, query_string, content_type)   # raises iamd.errors.AWSError
@@ -9,7 +11,9 @@ The front door for a Query-protocol service (IAM, STS)::
     status, body = iam.serialize_error(error, request_id)
 
 Behind it, one module per job: :mod:`.models` (loading the models), :mod:`.query_parser`,
-:mod:`.validate` (AWS's ``ValidationError`` text), :mod:`.query_serializer` and :mod:`.errors`.
+:mod:`.validate` (AWS's ``ValidationError`` text), :mod:`.query_serializer` and :mod:`.errors`;
+the json protocols are :mod:`.json_protocol` and :mod:`.rest_json_protocol`, sharing
+:mod:`.json_values` and :mod:`.json_errors`.
 Every per-operation plan is built on the operation's first use and kept; :meth:`warm` builds
 them all ahead of time (for a server, before it takes traffic).
 
@@ -20,27 +24,31 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from iamd.errors import AWSError, InvalidAction
 from iamd.protocol.errors import error_status, serialize_error
+from iamd.protocol.json_protocol import JsonProtocol
 from iamd.protocol.models import ServiceSpec, load_service
 from iamd.protocol.query_parser import QueryRequestParser, malformed
 from iamd.protocol.query_serializer import QueryResponseSerializer
+from iamd.protocol.rest_json_protocol import RestJsonProtocol
 from iamd.protocol.validate import Checker, ValidatorCompiler, check
+from iamd.protocol.wire import HttpResponse, ParsedRequest, WireProtocol
 
-__all__ = ["ParsedRequest", "QueryProtocol", "ServiceSpec", "load_service", "query_protocol"]
-
-
-class ParsedRequest(NamedTuple):
-    """A request read off the wire: the operation's name and its input, shaped as botocore's.
-
-    A named tuple rather than a frozen dataclass: it is built on every request, and a frozen
-    dataclass costs several times more to construct.
-    """
-
-    operation: str
-    params: dict[str, Any]
+__all__ = [
+    "HttpResponse",
+    "JsonProtocol",
+    "ParsedRequest",
+    "QueryProtocol",
+    "QueryWire",
+    "RestJsonProtocol",
+    "ServiceSpec",
+    "WireProtocol",
+    "load_service",
+    "query_protocol",
+    "wire_protocol",
+]
 
 
 class QueryProtocol:
@@ -144,3 +152,62 @@ class QueryProtocol:
 def query_protocol(service: str) -> QueryProtocol:
     """The process-wide :class:`QueryProtocol` of a service (its plans are shared)."""
     return QueryProtocol(service)
+
+
+_XML_HEADERS = [(b"content-type", b"text/xml")]
+
+
+class QueryWire:
+    """:class:`QueryProtocol` behind the server's common interface: a pass-through, so the
+    Query path keeps its speed (no copy of the body, the same precomputed headers)."""
+
+    def __init__(self, protocol: QueryProtocol) -> None:
+        self.protocol = protocol
+        self._parse = protocol.parse
+        self._serialize = protocol.serialize
+
+    @property
+    def service(self) -> str:
+        return self.protocol.service
+
+    def parse(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> ParsedRequest:
+        return self._parse(body, query, headers.get("content-type", ""))
+
+    def serialize(
+        self, operation: str, result: Mapping[str, Any] | None, request_id: str
+    ) -> HttpResponse:
+        return HttpResponse(200, _XML_HEADERS, self._serialize(operation, result, request_id))
+
+    def serialize_error(self, error: AWSError, request_id: str) -> HttpResponse:
+        status, body = self.protocol.serialize_error(error, request_id)
+        return HttpResponse(status, _XML_HEADERS, body)
+
+    def error_code(self, error: AWSError) -> str:
+        return error.code
+
+    def operation_of(
+        self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
+    ) -> str | None:
+        try:
+            parsed = self._parse(body, query, headers.get("content-type", ""), validate=False)
+        except AWSError:
+            return None
+        return parsed.operation
+
+    def warm(self) -> None:
+        self.protocol.warm()
+
+
+@functools.cache
+def wire_protocol(service: str) -> WireProtocol:
+    """The process-wide protocol of a botocore service, whichever protocol it speaks."""
+    spec = load_service(service)
+    if spec.protocol == "query":
+        return QueryWire(query_protocol(service))
+    if spec.protocol == "json":
+        return JsonProtocol(spec)
+    if spec.protocol == "rest-json":
+        return RestJsonProtocol(spec)
+    raise ValueError(f"{service} speaks {spec.protocol!r}, which iamd does not serve")

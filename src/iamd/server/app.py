@@ -9,6 +9,7 @@ SQLite read is tens of microseconds), so they run on the event loop without a th
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -23,19 +24,24 @@ from iamd.authorize.authorizer import Authorizer
 from iamd.authorize.credentials import DEV_ACCOUNT, Credentials, root_caller
 from iamd.authorize.dispatch import Dispatcher, Origin
 from iamd.authorize.sessions import INVALID, caller_of, open_session, signing_secret
+from iamd.console import Console
 from iamd.errors import (
     AWSError,
     InvalidClientTokenId,
     ServiceFailure,
     SignatureDoesNotMatch,
 )
-from iamd.protocol import QueryProtocol, query_protocol
+from iamd.gateway import BackendConfig, Gateway, for_gateway
+from iamd.protocol import WireProtocol, query_protocol, wire_protocol
 from iamd.server import oidc_issuer
 from iamd.server.bootstrap import Bootstrapped
 from iamd.server.config import Settings
 from iamd.server.last_used import LastUsed
+from iamd.server.trail_usage import fold_existing_trail
 from iamd.server.watch import ChangeWatcher
+from iamd.services.analyzer import REGISTRY as ACCESS_ANALYZER
 from iamd.services.caller import Caller
+from iamd.services.cloudtrail import REGISTRY as CLOUDTRAIL
 from iamd.services.iam import REGISTRY as IAM
 from iamd.services.registry import Registry
 from iamd.services.sts import REGISTRY as STS
@@ -48,7 +54,13 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 MAX_BODY = 1024 * 1024
 UNSIGNED_STS = frozenset({"AssumeRoleWithWebIdentity", "AssumeRoleWithSAML"})
-_XML = [(b"content-type", b"text/xml")]
+BOTOCORE_NAMES = {
+    "iam": "iam",
+    "sts": "sts",
+    "cloudtrail": "cloudtrail",
+    "access-analyzer": "accessanalyzer",
+}
+"""Each service iamd answers, by the SigV4 credential scope's service, with its botocore model."""
 
 
 class IamdApp:
@@ -64,11 +76,18 @@ class IamdApp:
         self.account_id = boot.account_id
         self.credentials = Credentials(self.store)
         self.authorizer = Authorizer(self.store)
-        self.protocols: dict[str, QueryProtocol] = {
-            "iam": query_protocol("iam"),
-            "sts": query_protocol("sts"),
+        # Routed by the credential scope's service: the Query protocol for IAM and STS, json
+        # for CloudTrail, rest-json for Access Analyzer.
+        self.protocols: dict[str, WireProtocol] = {
+            scope: wire_protocol(model) for scope, model in BOTOCORE_NAMES.items()
         }
-        self.registries: dict[str, Registry] = {"iam": IAM, "sts": STS}
+        self.services = frozenset(self.protocols)
+        self.registries: dict[str, Registry] = {
+            "iam": IAM,
+            "sts": STS,
+            "cloudtrail": CLOUDTRAIL,
+            "access-analyzer": ACCESS_ANALYZER,
+        }
         self.key_ring = KeyRing(self.store)
         self.dispatcher = Dispatcher(self.store, self.authorizer, self.key_ring, self.registries)
         self.last_used = LastUsed(self.store)
@@ -76,7 +95,34 @@ class IamdApp:
         # Our own writes drop the derived caches at commit; other processes' via the watcher.
         self.store.on_change(self.credentials.invalidate)
         self.store.on_change(self.authorizer.invalidate)
-        self.recorder = Recorder(self.store)
+        self.recorder = Recorder(self.store, retention_days=settings.audit_retention_days)
+        self.console = Console(
+            store=self.store,
+            dispatcher=self.dispatcher,
+            recorder=self.recorder,
+            key_ring=self.key_ring,
+            region=settings.region,
+            source_ip=self._source_ip,
+            trusts=settings.trusts,
+        )
+        self.gateway = (
+            Gateway(
+                settings=settings,
+                store=self.store,
+                account_id=self.account_id,
+                credentials=self.credentials,
+                authorizer=self.authorizer,
+                key_ring=self.key_ring,
+                last_used=self.last_used,
+                recorder=self.recorder,
+                source_ip=self._source_ip,
+                backend=BackendConfig(
+                    settings.backend_url, settings.backend_access_key, settings.backend_secret_key
+                ),
+            )
+            if settings.gateway
+            else None
+        )
 
     def invalidate(self) -> None:
         self.store.cache.invalidate()
@@ -100,6 +146,7 @@ class IamdApp:
         for protocol in self.protocols.values():
             protocol.warm()
         self.watcher.start()
+        fold_existing_trail(self.store)
         self.recorder.start()
         if self.settings.dev:
             log.warning(
@@ -109,6 +156,8 @@ class IamdApp:
             )
 
     def stop(self) -> None:
+        if self.gateway is not None:
+            self.gateway.stop()
         self.watcher.stop()
         self.recorder.stop()
 
@@ -120,12 +169,22 @@ class IamdApp:
             return
         if scope["type"] != "http":
             return
+        if self.gateway is not None and for_gateway(scope):
+            await self.gateway(scope, receive, send)  # every service but iamd's own
+            return
         path = scope["path"]
         if path == "/_iamd/health":
             await _respond(send, 200, [(b"content-type", b"text/plain")], b"ok\n")
             return
+        if path == "/_iamd/metrics":
+            body = json.dumps({"audit_events": self.recorder.metrics()}).encode() + b"\n"
+            await _respond(send, 200, [(b"content-type", b"application/json")], body)
+            return
         if path.startswith("/.well-known/"):
             await oidc_issuer.serve(self.store, self.settings, scope, send)
+            return
+        if path == "/console" or path.startswith("/console/"):
+            await self.console(scope, receive, send)
             return
         body, too_large = await _read_body(receive)
         if path == "/_iamd/reset" and self.settings.dev and scope["method"] == "POST":
@@ -144,6 +203,8 @@ class IamdApp:
                 self.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self.gateway is not None:
+                    await self.gateway.aclose()
                 self.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
@@ -155,7 +216,7 @@ class IamdApp:
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         request_id = str(uuid.uuid4())
         headers = _headers(scope)
-        protocol = self.protocols["iam"]
+        protocol: WireProtocol = self.protocols["iam"]
         # What the audit event needs, filled in as the pipeline learns it.
         signed: SignedRequest | None = None
         caller: Caller | None = None
@@ -175,39 +236,54 @@ class IamdApp:
                 headers=headers,
                 body=body,
             )
+            # Until the signature is checked, errors answer in the format the client expects.
+            protocol = self._claimed_protocol(signed)
             unsigned = self._unsigned_sts(signed, headers)
             if unsigned is not None:
                 caller, service, region = unsigned
             else:
                 caller, service, region = self._authenticate(signed)
             protocol = self.protocols[service]
-            parsed = protocol.parse(body, signed.query, headers.get("content-type", ""))
+            parsed = protocol.parse(signed.method, signed.path, signed.query, headers, body)
             operation, params = parsed.operation, parsed.params
             payload = self._dispatch(
                 service, parsed.operation, parsed.params, caller, region, request_id, scope, headers
             )
-            result = protocol.serialize(parsed.operation, payload, request_id)
-            status = 200
+            status, answer_headers, result = protocol.serialize(
+                parsed.operation, payload, request_id
+            )
         except AWSError as error:
             failure = error
-            status, result = protocol.serialize_error(error, request_id)
+            status, answer_headers, result = protocol.serialize_error(error, request_id)
         except Exception:
             log.exception("internal error in request %s", request_id)
             failure = ServiceFailure("An internal error occurred.")
-            status, result = protocol.serialize_error(failure, request_id)
+            status, answer_headers, result = protocol.serialize_error(failure, request_id)
         # --- audit: one CloudTrail event per call (built here, written off the request path)
         try:
             if signed is not None:
                 self.recorder.record(
                     self._audit_event(
                         signed, scope, headers, request_id, caller, service, region,
-                        operation, params, payload, failure,
+                        operation, params, payload, failure, protocol,
                     )
                 )  # fmt: skip
         except Exception:  # the audit trail never fails a request
             log.exception("could not build the audit event of request %s", request_id)
         # --- end audit
-        return status, [*_XML, (b"x-amzn-requestid", request_id.encode())], result
+        return status, [*answer_headers, (b"x-amzn-requestid", request_id.encode())], result
+
+    def _claimed_protocol(self, signed: SignedRequest) -> WireProtocol:
+        """The protocol of the service the request's credential scope names (unverified); for
+        an unsigned request, the json service its ``X-Amz-Target`` names; else IAM's."""
+        claimed = _credential_scope(signed)
+        if claimed is not None:
+            return self.protocols.get(claimed[2]) or self.protocols["iam"]
+        if "x-amz-target" in signed.headers:
+            for protocol in self.protocols.values():
+                if protocol.operation_of("POST", "/", "", signed.headers, b"") is not None:
+                    return protocol
+        return self.protocols["iam"]
 
     def _audit_event(
         self,
@@ -222,6 +298,7 @@ class IamdApp:
         params: dict[str, Any] | None,
         payload: dict[str, Any] | None,
         failure: AWSError | None,
+        protocol: WireProtocol,
     ) -> dict[str, Any]:
         known = caller is not None and service is not None and region is not None
         credential = None if known else _credential_scope(signed)
@@ -242,14 +319,21 @@ class IamdApp:
             identity = audit.user_identity(caller)
             account_id = caller.account_id
         if operation is None:
-            operation = _action_of(signed)
+            operation = protocol.operation_of(
+                signed.method, signed.path, signed.query, signed.headers, signed.body
+            ) or _action_of(signed)
         if service is None:
             service = credential[2] if credential and credential[2] in self.protocols else "iam"
+        if failure is not None:
+            code = protocol.error_code(failure)
+            if code != failure.code:  # the event names the error as the client saw it
+                failure = AWSError(failure.message, code=code)
+        account_id = account_id or self.account_id
         return audit.build(
             service=service,
             operation=operation,
             identity=identity,
-            account_id=account_id or self.account_id,
+            account_id=account_id,
             region=region or (credential[1] if credential else self.settings.region),
             source_ip=self._source_ip(scope, headers),
             user_agent=headers.get("user-agent", ""),
@@ -257,6 +341,7 @@ class IamdApp:
             params=params,
             result=payload,
             error=failure,
+            resources=audit.resources(service, account_id, params, payload),
         )
 
     def _authenticate(self, signed: SignedRequest) -> tuple[Caller, str, str]:
@@ -264,7 +349,7 @@ class IamdApp:
         if token is not None:
             return self._authenticate_session(signed, token)
         try:
-            verified = verify(signed, self.credentials.lookup, allowed_services={"iam", "sts"})
+            verified = verify(signed, self.credentials.lookup, allowed_services=self.services)
         except (InvalidClientTokenId, SignatureDoesNotMatch) as error:
             dev = self._dev_caller(signed, error)
             if dev is None:
@@ -284,7 +369,7 @@ class IamdApp:
         if "authorization" in headers or "X-Amz-Signature" in signed.query:
             return None
         try:
-            parsed = self.protocols["sts"].parse(
+            parsed = query_protocol("sts").parse(
                 signed.body, signed.query, headers.get("content-type", ""), validate=False
             )
         except AWSError:
@@ -298,7 +383,7 @@ class IamdApp:
         scope = _credential_scope(signed)
         if scope is None:
             # No credential to match the token against: let verify() name what is missing.
-            verify(signed, lambda key: None, allowed_services={"iam", "sts"})
+            verify(signed, lambda key: None, allowed_services=self.services)
             raise InvalidClientTokenId(INVALID)
         claims = open_session(self.key_ring, token, scope[0])
         secret = signing_secret(claims)
@@ -306,7 +391,7 @@ class IamdApp:
         def lookup(key: str) -> SigningSecret | None:
             return secret if key == claims.access_key_id else None
 
-        verified = verify(signed, lookup, allowed_services={"iam", "sts"})
+        verified = verify(signed, lookup, allowed_services=self.services)
         if verified.service == "iam" and claims.role_id is None and not claims.mfa_authenticated:
             # GetSessionToken credentials "cannot call any IAM API operations unless MFA
             # authentication information is included in the request"; AWS answers as if the
@@ -319,7 +404,9 @@ class IamdApp:
         if not self.settings.dev:
             return None
         scope = _credential_scope(signed)
-        if scope is None or self.credentials.lookup(scope[0]) is not None:
+        if scope is None or scope[2] not in self.services:
+            return None
+        if self.credentials.lookup(scope[0]) is not None:
             return None
         key_id, region, service = scope
         return root_caller(DEV_ACCOUNT, key_id), service, region

@@ -3,7 +3,7 @@
 The account id comes from ``IAMD_ACCOUNT_ID`` or is generated; root credentials come from
 ``IAMD_ROOT_ACCESS_KEY_ID`` and ``IAMD_ROOT_SECRET_ACCESS_KEY`` (as MinIO takes its root user),
 or are generated, printed once, and written to ``root-credentials`` (mode 0600) in the data
-directory.
+directory.  ``IAMD_ROOT_PASSWORD``, when set, is the root user's console password.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iamd.server.managed_policies import load_into as load_managed_policies
-from iamd.store import ConflictError, Store
+from iamd.store import ConflictError, Store, Tx
 from iamd.store.ids import new_account_id, new_id, new_secret
 from iamd.store.seal import load_master_key
 
@@ -31,6 +31,17 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+def _set_root_password(tx: Tx, account_id: str, password: str) -> None:
+    """IAMD_ROOT_PASSWORD: the root user's console password (see iamd.console.root_password)."""
+    from iamd.console.root_password import set_root_password
+    from iamd.errors import AWSError
+
+    try:
+        set_root_password(tx, account_id, password)
+    except AWSError as error:
+        raise SystemExit(f"IAMD_ROOT_PASSWORD: {error.message}") from None
 
 
 def bootstrap(
@@ -83,5 +94,7 @@ def bootstrap(
                 file=sys.stderr,
             )
         tx.changes.record("account", account_id)
+        if env.get("IAMD_ROOT_PASSWORD"):
+            _set_root_password(tx, account_id, env["IAMD_ROOT_PASSWORD"])
     load_managed_policies(store)
     return Bootstrapped(store, account_id, root_id)

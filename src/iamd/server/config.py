@@ -20,6 +20,14 @@ class Settings:
     )
     """Peers whose X-Forwarded-For is believed for aws:SourceIp; nobody else's is."""
     change_poll_seconds: float = 0.5
+    audit_retention_days: int = 90
+    """Audit events older than this are pruned (CloudTrail event history keeps 90); 0: never."""
+    gateway: bool = True
+    """Serve every other AWS service through the enforcement gateway."""
+    backend_url: str | None = None
+    """The gateway's backend; None starts the embedded one (moto's server)."""
+    backend_access_key: str = ""
+    backend_secret_key: str = ""
 
     def trusts(self, peer: str) -> bool:
         try:

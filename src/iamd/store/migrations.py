@@ -34,11 +34,16 @@ _LOCK_ID = 0x1A3D_0001
 def _create_step_tables(conn: Connection, step: int) -> None:
     """Create the tables that schema.py marks as added by ``step`` (``info={"step": N}``).
 
-    New tables only: a step that changes an existing table gets its own function.
+    New tables, and new indexes on existing tables (marked the same way); a step that changes
+    an existing table's columns gets its own function.
     """
     for table in metadata.sorted_tables:
         if table.info.get("step") == step:
             table.create(conn, checkfirst=True)
+            continue
+        for index in table.indexes:
+            if index.info.get("step") == step:
+                index.create(conn, checkfirst=True)
 
 
 def current_version(conn: Connection) -> int:

@@ -31,6 +31,19 @@ _BY_PATTERN = {
     ],
     r"/[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*/": ["/a/"],
     r"((/[A-Za-z0-9\.,\+@=_-]+)*)/": ["/a/"],
+    # CloudTrail and Access Analyzer
+    r"^[0-9]{2}:[0-9]{2}": ["12:30"],
+    r"^[a-z0-9_-]+\.amazonaws\.com$": ["iam.amazonaws.com"],
+    r"s3://[a-z0-9][\.\-a-z0-9]{1,61}[a-z0-9](/.*)?": ["s3://bucket/a"],
+    r"[^:]*:[^:]*:[^:]*:[^:]*:[^:]*:analyzer/.{1,255}": [
+        "arn:aws:access-analyzer:us-east-1:123456789012:analyzer/a"
+    ],
+    r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}": [
+        "0123abcd-0123-abcd-0123-0123456789ab"
+    ],
+    r"arn:[^:]*:cloudtrail:[^:]*:[^:]*:trail/.{1,576}": [
+        "arn:aws:cloudtrail:us-east-1:123456789012:trail/t"
+    ],
 }
 _GENERIC = [
     "abc",
@@ -110,7 +123,7 @@ def generate(shape: Any, *, output: bool = False, variant: int = 0, depth: int =
         if shape.metadata.get("union"):
             members = members[:1]
         for name, member in members:
-            if depth > 4 and name not in required:
+            if depth > 4 and name not in required and not shape.metadata.get("union"):
                 continue
             out[name] = generate(member, output=output, variant=variant, depth=depth + 1)
         return out

@@ -17,6 +17,7 @@ from iamd.services.iam.common import (
     paginate,
     user_or_404,
 )
+from iamd.services.iam.last_used import access_key_last_used
 from iamd.services.registry import Target
 from iamd.store import Tx
 from iamd.store.records import AccessKey, User
@@ -129,13 +130,7 @@ def get_access_key_last_used(call: Call) -> dict[str, Any]:
                 f"The Access Key with id {call.params['AccessKeyId']} cannot be found."
             )
         user = tx.users.get_by_id(key.user_id) if key.user_id else None
-    last: dict[str, Any] = {"ServiceName": "N/A", "Region": "N/A"}
-    if key.last_used_date:
-        last = {
-            "LastUsedDate": key.last_used_date,
-            "ServiceName": key.last_used_service or "N/A",
-            "Region": key.last_used_region or "N/A",
-        }
+        last = access_key_last_used(tx, call.account_id, key.id)
     out: dict[str, Any] = {"AccessKeyLastUsed": last}
     if user:
         out["UserName"] = user.name

@@ -22,6 +22,7 @@ from typing import Any
 from iamd.services.call import Call
 from iamd.services.iam.common import REGISTRY, paginate, star_target, tag_dicts
 from iamd.services.iam.documents import encoded
+from iamd.services.iam.last_used import role_last_used
 from iamd.services.iam.policies import version_dict
 from iamd.services.iam.users import boundary_dict
 from iamd.store import Tx
@@ -107,9 +108,7 @@ def _profile(tx: Tx, profile: InstanceProfile) -> dict[str, Any]:
 
 
 def role_detail(tx: Tx, role: Role) -> dict[str, Any]:
-    last_used: dict[str, Any] = {}
-    if role.last_used_date:
-        last_used = {"LastUsedDate": role.last_used_date, "Region": role.last_used_region}
+    last_used = role_last_used(tx, role)
     return {
         "Path": role.path,
         "RoleName": role.name,

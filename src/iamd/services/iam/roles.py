@@ -27,6 +27,7 @@ from iamd.services.iam.common import (
     tags_from,
 )
 from iamd.services.iam.documents import check_size, checked_policy, encoded
+from iamd.services.iam.last_used import role_last_used
 from iamd.services.iam.users import boundary_dict
 from iamd.store import ConflictError, Tx
 from iamd.store.records import Role, Tag
@@ -35,7 +36,13 @@ _role = entity_target("role", "RoleName", find_role)
 TRUST_POLICY_SIZE = 2048
 
 
-def role_dict(role: Role, tags: list[Tag] | None = None, full: bool = False) -> dict[str, Any]:
+def role_dict(
+    role: Role,
+    tags: list[Tag] | None = None,
+    full: bool = False,
+    last_used: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """``full`` for GetRole's shape: boundary and ``RoleLastUsed`` (from ``last_used``)."""
     out: dict[str, Any] = {
         "Path": role.path,
         "RoleName": role.name,
@@ -52,10 +59,7 @@ def role_dict(role: Role, tags: list[Tag] | None = None, full: bool = False) -> 
     if tags:
         out["Tags"] = tag_dicts(tags)
     if full:
-        last: dict[str, Any] = {}
-        if role.last_used_date:
-            last = {"LastUsedDate": role.last_used_date, "Region": role.last_used_region}
-        out["RoleLastUsed"] = last
+        out["RoleLastUsed"] = last_used or {}
     return out
 
 
@@ -102,7 +106,8 @@ def get_role(call: Call) -> dict[str, Any]:
     with call.store.read() as tx:
         role = role_or_404(tx, call.account_id, call.params["RoleName"])
         tags = tx.tags.all("role", role.id)
-    return {"Role": role_dict(role, tags, full=True)}
+        last_used = role_last_used(tx, role)
+    return {"Role": role_dict(role, tags, full=True, last_used=last_used)}
 
 
 @REGISTRY.operation("ListRoles", target=account_target("role"))
@@ -142,7 +147,8 @@ def update_role_description(call: Call) -> dict[str, Any]:
     role = _update(call, description=call.params["Description"])
     with call.store.read() as tx:
         tags = tx.tags.all("role", role.id)
-    return {"Role": role_dict(role, tags, full=True)}
+        last_used = role_last_used(tx, role)
+    return {"Role": role_dict(role, tags, full=True, last_used=last_used)}
 
 
 @REGISTRY.operation("UpdateAssumeRolePolicy", target=_role)

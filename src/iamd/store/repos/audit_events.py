@@ -14,7 +14,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
 
+from iamd.store.repos.audit_lookup import AuditLookup
 from iamd.store.repos.base import Repo, seq, utc
+from iamd.store.repos.trail_usage import TrailUsage
 from iamd.store.schema import audit_events
 
 
@@ -68,9 +70,14 @@ def row_of(event: Mapping[str, Any]) -> dict[str, Any]:
 
 class AuditEvents(Repo):
     def insert_many(self, events: Iterable[Mapping[str, Any]]) -> int:
+        events = list(events)
         rows = [row_of(event) for event in events]
         if rows:
             self.conn.execute(audit_events.insert(), rows)
+            # Last-use answers are folded from the same events in the same transaction.
+            TrailUsage(self.conn, self.sealer).absorb(events)
+            # So are the resources LookupEvents filters on.
+            AuditLookup(self.conn, self.sealer).insert_resources(events)
         return len(rows)
 
     def list(

@@ -1,0 +1,337 @@
+"""The enforcement gateway against the same backend called directly, side by side in one run.
+
+One moto server is the backend. iamd runs with ``--backend`` pointing at it; every request to
+iamd is verified (SigV4), mapped, authorized with the policy engine and forwarded re-signed.
+The same requests go to moto directly (moto accepts any signature). Operations, each on a 1 KiB
+object: S3 GetObject (a presigned GET), PutObject (signed in its headers, payload hashed) and
+ListObjectsV2 (presigned, a bucket of 20 objects). Requests are signed once before the run and
+replayed by wrk, so that no signing cost lands on the client.
+
+Throughput is measured with ``--connections`` connections; latency p50 with one connection
+(the added latency of the gateway is the difference). Each figure is the median of
+``--rounds`` alternating runs. Finally a ``--big-mib`` object (1 GiB by default) is streamed up
+and down through the gateway while iamd's resident memory is sampled: it must stay flat.
+
+    python bench/gateway.py [--duration 5] [--connections 8] [--rounds 3] [--big-mib 1024]
+
+Needs wrk (Debian package ``wrk``) and moto (the ``gateway`` extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.auth import S3SigV4QueryAuth
+from botocore.awsrequest import AWSRequest
+from botocore.config import Config
+from botocore.credentials import Credentials
+
+from iamd.gateway.signer import sign
+
+KEY = "AKIABENCHROOT0000001"
+SECRET = "benchsecretbenchsecretbenchsecret0000000"
+ACCOUNT = "111122223333"
+BUCKET = "bench-bucket"
+OBJECT = b"x" * 1024
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{url}: the server exited")
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url}: the server did not start")
+
+
+@contextmanager
+def run_moto() -> Iterator[str]:
+    port = free_port()
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/moto-api/", proc)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def run_iamd(work: Path, backend: str) -> Iterator[tuple[str, int]]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "IAMD_ROOT_ACCESS_KEY_ID": KEY,
+        "IAMD_ROOT_SECRET_ACCESS_KEY": SECRET,
+        "IAMD_ACCOUNT_ID": ACCOUNT,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "iamd.cli.main",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(work / "iamd-data"),
+        "--backend",
+        backend,
+        "--backend-access-key",
+        "bench",
+        "--backend-secret-key",
+        "bench-secret",
+    ]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/_iamd/health", proc)
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def presign(endpoint: str, path: str, query: str = "") -> str:
+    request = AWSRequest(method="GET", url=f"{endpoint}{path}" + (f"?{query}" if query else ""))
+    S3SigV4QueryAuth(Credentials(KEY, SECRET), "s3", "us-east-1", expires=3600).add_auth(request)
+    return str(request.url)
+
+
+def signed_put(endpoint: str, path: str, body: bytes) -> dict[str, str]:
+    headers = {"host": endpoint.removeprefix("http://"), "content-type": "application/octet-stream"}
+    sign(
+        "PUT",
+        path,
+        "",
+        headers,
+        access_key=KEY,
+        secret_key=SECRET,
+        region="us-east-1",
+        service="s3",
+        payload=hashlib.sha256(body).hexdigest(),
+    )
+    headers.pop("host")
+    return headers
+
+
+def _latency(output: str, percentile: str) -> float:
+    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    return round(float(match.group(1)) * _UNITS[match.group(2)], 3) if match else float("nan")
+
+
+def wrk(url: str, duration: int, connections: int, script: Path | None) -> tuple[float, float, int]:
+    threads = min(2, connections)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script is not None:
+        command += ["-s", str(script)]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return rps, _latency(output, "50"), int(errors_match.group(1)) if errors_match else 0
+
+
+def put_script(work: Path, label: str, headers: dict[str, str]) -> Path:
+    lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items())
+    script = work / f"{label}-put.lua"
+    script.write_text(f'wrk.method = "PUT"\nwrk.body = {json.dumps(OBJECT.decode())}\n{lines}\n')
+    return script
+
+
+def prepare(endpoint: str) -> None:
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        config=Config(retries={"max_attempts": 1}),
+    )
+    s3.create_bucket(Bucket=BUCKET)
+    for i in range(20):
+        s3.put_object(Bucket=BUCKET, Key=f"list/{i:02d}", Body=OBJECT)
+    s3.put_object(Bucket=BUCKET, Key="object", Body=OBJECT)
+
+
+def cases(endpoint: str, work: Path, label: str) -> dict[str, tuple[str, Path | None]]:
+    path = f"/{BUCKET}/put-object"
+    return {
+        "GetObject": (presign(endpoint, f"/{BUCKET}/object"), None),
+        "PutObject": (
+            f"{endpoint}{path}",
+            put_script(work, label, signed_put(endpoint, path, OBJECT)),
+        ),
+        "ListObjectsV2": (presign(endpoint, f"/{BUCKET}", "list-type=2&prefix=list%2F"), None),
+    }
+
+
+def check(url: str, script: Path | None) -> None:
+    """Every request must succeed: an error answered fast would flatter a figure."""
+    _, _, errors = wrk(url, 1, 1, script)
+    if errors:
+        raise SystemExit(f"{url}: {errors} non-2xx answers")
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def stream_big(gateway: str, pid: int, mib: int) -> dict[str, Any]:
+    """PUT then GET ``mib`` MiB through the gateway (UNSIGNED-PAYLOAD), sampling iamd's RSS."""
+    host = gateway.removeprefix("http://")
+    path = f"/{BUCKET}/big.bin"
+    size = mib * 1024 * 1024
+    samples: list[int] = []
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            samples.append(rss_kib(pid))
+            time.sleep(0.05)
+
+    baseline = rss_kib(pid)
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    block = os.urandom(1024 * 1024)
+    digest = hashlib.sha256()
+    headers = {"host": host, "content-length": str(size)}
+    sign("PUT", path, "", headers, access_key=KEY, secret_key=SECRET, region="us-east-1",
+         service="s3", payload="UNSIGNED-PAYLOAD")  # fmt: skip
+    started = time.monotonic()
+    conn = http.client.HTTPConnection(host, timeout=600)
+    conn.putrequest("PUT", path, skip_host=True, skip_accept_encoding=True)
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.endheaders()
+    for _ in range(mib):
+        conn.send(block)
+        digest.update(block)
+    response = conn.getresponse()
+    response.read()
+    up = time.monotonic() - started
+    if response.status != 200:
+        raise SystemExit(f"big PUT: {response.status}")
+    headers = {"host": host}
+    sign("GET", path, "", headers, access_key=KEY, secret_key=SECRET, region="us-east-1",
+         service="s3", payload=hashlib.sha256(b"").hexdigest())  # fmt: skip
+    started = time.monotonic()
+    conn.request("GET", path, headers=headers)
+    response = conn.getresponse()
+    back = hashlib.sha256()
+    while chunk := response.read(1024 * 1024):
+        back.update(chunk)
+    down = time.monotonic() - started
+    stop.set()
+    sampler.join()
+    if back.hexdigest() != digest.hexdigest():
+        raise SystemExit("big GET: the object came back different")
+    peak = max(samples) if samples else baseline
+    return {
+        "mib": mib,
+        "rss_before_mib": round(baseline / 1024, 1),
+        "rss_peak_mib": round(peak / 1024, 1),
+        "rss_growth_mib": round((peak - baseline) / 1024, 1),
+        "up_mib_s": round(mib / up, 1),
+        "down_mib_s": round(mib / down, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--big-mib", type=int, default=1024)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp, run_moto() as moto:
+        work = Path(tmp)
+        with run_iamd(work, moto) as (gateway, pid):
+            prepare(gateway)  # through the gateway: the bucket is the root account's
+            direct_cases = cases(moto, work, "direct")
+            gateway_cases = cases(gateway, work, "gateway")
+            for operation in direct_cases:
+                check(*direct_cases[operation])
+                check(*gateway_cases[operation])
+                figures: dict[str, list[float]] = {
+                    k: [] for k in ("d_rps", "g_rps", "d_p50", "g_p50")
+                }
+                for _ in range(args.rounds):
+                    for prefix, table in (("d", direct_cases), ("g", gateway_cases)):
+                        url, script = table[operation]
+                        rps, _, _ = wrk(url, args.duration, args.connections, script)
+                        _, p50, _ = wrk(url, args.duration, 1, script)
+                        figures[f"{prefix}_rps"].append(rps)
+                        figures[f"{prefix}_p50"].append(p50)
+                medians = {k: statistics.median(v) for k, v in figures.items()}
+                results[operation] = {
+                    "direct_rps": round(medians["d_rps"]),
+                    "gateway_rps": round(medians["g_rps"]),
+                    "throughput_ratio": round(medians["g_rps"] / medians["d_rps"], 3),
+                    "direct_p50_ms": medians["d_p50"],
+                    "gateway_p50_ms": medians["g_p50"],
+                    "added_p50_ms": round(medians["g_p50"] - medians["d_p50"], 3),
+                }
+            if args.big_mib:
+                results["stream"] = stream_big(gateway, pid, args.big_mib)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'operation':<15}{'moto rps':>10}{'gateway rps':>13}{'ratio':>8}"
+          f"{'moto p50':>10}{'gw p50':>9}{'added':>8}")  # fmt: skip
+    for operation, row in results.items():
+        if operation == "stream":
+            continue
+        print(
+            f"{operation:<15}{row['direct_rps']:>10}{row['gateway_rps']:>13}"
+            f"{row['throughput_ratio']:>8.2f}{row['direct_p50_ms']:>9.2f}ms"
+            f"{row['gateway_p50_ms']:>7.2f}ms{row['added_p50_ms']:>6.2f}ms"
+        )
+    if "stream" in results:
+        s = results["stream"]
+        print(
+            f"\n{s['mib']} MiB through the gateway: iamd RSS {s['rss_before_mib']} MiB before, "
+            f"{s['rss_peak_mib']} MiB at peak (+{s['rss_growth_mib']} MiB); "
+            f"up {s['up_mib_s']} MiB/s, down {s['down_mib_s']} MiB/s"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

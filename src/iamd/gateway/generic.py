@@ -1,0 +1,211 @@
+"""Mapping a request to any service other than S3, from botocore's model and the catalog.
+
+The operation comes from the wire: ``X-Amz-Target`` for json services, ``Action`` for query and
+EC2 services, the request URI template for rest-json ones. Its action is
+``{catalog prefix}:{Operation}``, which must be an action the catalog knows, else the request is
+not mapped (and the gateway denies it). The resource is the ARN of the action's one required
+resource type when the request names it (``TableName``, ``QueueUrl``, ``InstanceId.N``), else
+``*``; tags in the request become ``aws:RequestTag/*`` and ``aws:TagKeys``
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from iamd.authorize.context import ContextValue
+from iamd.catalog.actions import lookup_action
+from iamd.catalog.resources import resource_type
+from iamd.gateway.s3_actions import Check, UnmappedOperationError
+from iamd.gateway.services import ServiceInfo
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+_QUERY_TAG = re.compile(r"^(?:Tags?|TagSpecification\.\d+\.Tag)\.(?:member\.)?(\d+)\.Key$")
+
+
+@dataclass(slots=True)
+class Mapped:
+    operation: str
+    checks: list[Check]
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
+    # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html
+    # ("Invoke" and its streaming form are authorized as lambda:InvokeFunction).
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("lambda", "InvokeWithResponseStream"): "lambda:InvokeFunction",
+}
+"""Operations whose IAM action is not named after them (S3's table is in s3_actions)."""
+
+
+def _form(text: str) -> dict[str, str]:
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _operation(
+    service: ServiceInfo, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+) -> tuple[str | None, dict[str, Any]]:
+    content_type = headers.get("content-type", "")
+    target = headers.get("x-amz-target")
+    if target:
+        try:
+            params = json.loads(body) if body else {}
+        except ValueError:
+            params = {}
+        return target.rsplit(".", 1)[-1], params if isinstance(params, dict) else {}
+    if "/operation/" in path:
+        return path.rsplit("/operation/", 1)[-1], {}
+    if content_type.startswith("application/x-www-form-urlencoded") or "Action=" in query:
+        params = {**_form(query), **_form(body.decode("utf-8", "replace"))}
+        return params.get("Action"), params
+    if service.protocol in ("rest-json", "rest-xml"):
+        found = _match_uri(service.name, method, path)
+        if found is not None:
+            params = dict(found[1])
+            if body and "json" in content_type:
+                try:
+                    loaded = json.loads(body)
+                    if isinstance(loaded, dict):
+                        params.update(loaded)
+                except ValueError:
+                    pass
+            return found[0], params
+    return None, {}
+
+
+@cache
+def _uri_templates(service: str) -> tuple[tuple[str, re.Pattern[str], int], ...]:
+    from iamd.protocol.models import load_service
+
+    spec = load_service(service)
+    out = []
+    for name in spec.operation_names:
+        op = spec.operation(name)
+        assert op is not None
+        method, uri = op.http["method"], op.http["requestUri"].split("?", 1)[0]
+        pattern = re.sub(
+            r"\\\{([A-Za-z0-9]+)(\\\+)?\\\}",
+            lambda m: f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)",
+            re.escape(uri.rstrip("/") or "/"),
+        )
+        literal = len(_VARIABLE.sub("", uri.replace("{", "${")))
+        out.append((f"{method} {name}", re.compile(f"^{pattern}/?$"), literal))
+    return tuple(sorted(out, key=lambda t: -t[2]))
+
+
+def _match_uri(service: str, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+    from urllib.parse import unquote
+
+    for key, pattern, _ in _uri_templates(service):
+        op_method, name = key.split(" ", 1)
+        if op_method != method:
+            continue
+        found = pattern.match(path)
+        if found:
+            return name, {k: unquote(v) for k, v in found.groupdict().items()}
+    return None
+
+
+def _values(params: dict[str, Any], name: str) -> list[str]:
+    """A parameter's values: ``Name`` in json, ``Name`` / ``Name.N`` / ``Name.member.N`` in a
+    query, a list of strings in json."""
+    value = params.get(name)
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    prefix = f"{name}."
+    return [v for k, v in params.items() if k.startswith(prefix) and isinstance(v, str)]
+
+
+def _resources(action: str, params: dict[str, Any], region: str, account: str) -> list[str]:
+    info = lookup_action(action)
+    if info is None:
+        return ["*"]
+    required = [r for r in info.resource_types if r.required]
+    if len(required) != 1:
+        return ["*"]
+    rtype = resource_type(info.service, required[0].name)
+    if rtype is None:
+        return ["*"]
+    arn_format = rtype.arn_format
+    fixed = ("Partition", "Region", "Account")
+    variables = [v for v in _VARIABLE.findall(arn_format) if v not in fixed]
+    if len(variables) != 1:
+        return ["*"]
+    variable = variables[0]
+    for value in _values(params, variable.removesuffix("Name") + "Arn"):
+        if value.startswith("arn:"):
+            return [value]
+    values = _values(params, variable)
+    url = params.get(variable.removesuffix("Name") + "Url")
+    if not values and isinstance(url, str):
+        parts = urlsplit(url).path.strip("/").split("/")
+        if parts and parts[-1]:
+            # The URL's account is the backend's own; the queue belongs to the caller's.
+            values = [parts[-1]]
+    if not values:
+        return ["*"]
+    base = arn_format.replace("${Partition}", "aws").replace("${Region}", region)
+    base = base.replace("${Account}", account)
+    return [base.replace("${" + variable + "}", value) for value in values]
+
+
+def request_tags(params: dict[str, Any]) -> dict[str, ContextValue]:
+    tags: dict[str, str] = {}
+    for name in ("Tags", "tags", "Tag"):
+        value = params.get(name)
+        if isinstance(value, dict):
+            tags.update({str(k): str(v) for k, v in value.items()})
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and "Key" in item:
+                    tags[str(item["Key"])] = str(item.get("Value", ""))
+    for key, value in params.items():
+        found = _QUERY_TAG.match(key) if isinstance(key, str) else None
+        if found and isinstance(value, str):
+            tags[value] = str(params.get(key[: -len("Key")] + "Value", ""))
+    context: dict[str, ContextValue] = {f"aws:RequestTag/{k}": v for k, v in tags.items()}
+    if tags:
+        context["aws:TagKeys"] = list(tags)
+    return context
+
+
+def map_request(
+    service: ServiceInfo,
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: bytes,
+    region: str,
+    account: str,
+) -> Mapped:
+    """The operation and the checks of a request, or :class:`UnmappedOperationError`."""
+    operation, params = _operation(service, method, path, query, headers, body)
+    what = f"{service.signing_name} request {method} {path}"
+    if not operation:
+        raise UnmappedOperationError(f"the {what} names no operation iamd recognises")
+    if service.spec is None or service.spec.operation(operation) is None:
+        raise UnmappedOperationError(
+            f"{service.signing_name}:{operation}, which is not in the service's model,"
+        )
+    if service.iam_prefix is None:
+        raise UnmappedOperationError(f"{service.signing_name} has no IAM actions in iamd's catalog")
+    action = ACTION_EXCEPTIONS.get(
+        (service.iam_prefix, operation), f"{service.iam_prefix}:{operation}"
+    )
+    if lookup_action(action) is None:
+        raise UnmappedOperationError(f"{operation} has no IAM action of the same name ({action})")
+    context = request_tags(params)
+    checks = [
+        Check(action, resource, None, context)
+        for resource in _resources(action, params, region, account)
+    ]
+    return Mapped(operation, checks, params)
