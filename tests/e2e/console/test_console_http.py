@@ -260,12 +260,12 @@ def test_unknown_user_failure_hides_the_name(server: LiveServer) -> None:
 
 
 def test_admin_set_root_password_command(server: LiveServer) -> None:
-    if server.app.settings.database_url:
-        pytest.skip("the command is exercised against the SQLite data directory")
+    url = server.app.settings.database_url
+    where = ["--data-dir", str(server.data_dir), *(["--database-url", url] if url else [])]
     password = "Another-R00t-pass!"
     done = subprocess.run(
         [sys.executable, "-m", "iamd.cli.main", "admin", "set-root-password", "--stdin",
-         "--data-dir", str(server.data_dir)],
+         *where],
         input=password + "\n", capture_output=True, text=True, check=False,
         env={"IAMD_MASTER_KEY": "00" * 32, "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
@@ -274,7 +274,7 @@ def test_admin_set_root_password_command(server: LiveServer) -> None:
     assert client.sign_in(server.account_id, None, password).status == 303
     weak = subprocess.run(
         [sys.executable, "-m", "iamd.cli.main", "admin", "set-root-password", "--stdin",
-         "--data-dir", str(server.data_dir)],
+         *where],
         input="short\n", capture_output=True, text=True, check=False,
         env={"IAMD_MASTER_KEY": "00" * 32, "PATH": "/usr/bin:/bin"},
     )  # fmt: skip

@@ -7,9 +7,7 @@ https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-event
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,23 +17,8 @@ from iamd.audit import recorder as recorder_module
 from iamd.audit.recorder import Recorder
 from iamd.store import Store
 from iamd.store.repos.audit_events import AuditEvents
-from support import postgres as pg
 
 ACCOUNT = "111122223333"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    key = bytes(range(32))
-    if request.param == "sqlite":
-        opened = Store.open(None, tmp_path, key)
-        yield opened
-        opened.close()
-        return
-    with pg.schema_url() as url:
-        opened = Store.open(url, tmp_path, key)
-        yield opened
-        opened.close()
 
 
 def event(when: datetime, account: str = ACCOUNT) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from iamd.audit.trail_keys import load_public_key_file, public_keys
 from iamd.store import Store
 from iamd.store.repos.audit_events import AuditEvents
 from iamd.store.repos.trail_state import TrailState
-from support import postgres as pg
 
 ACCOUNT = "111122223333"
 LOG_NAME = re.compile(
@@ -40,20 +38,6 @@ DIGEST_NAME = re.compile(
     r"^AWSLogs/111122223333/CloudTrail-Digest/(?P<region>[a-z0-9-]+)/\d{4}/\d{2}/\d{2}/"
     r"111122223333_CloudTrail-Digest_(?P=region)_iamd_us-east-1_\d{8}T\d{6}Z\.json\.gz$"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    key = bytes(range(32))
-    if request.param == "sqlite":
-        opened = Store.open(None, tmp_path, key)
-        yield opened
-        opened.close()
-        return
-    with pg.schema_url() as url:
-        opened = Store.open(url, tmp_path, key)
-        yield opened
-        opened.close()
 
 
 def event(when: datetime, name: str = "CreateUser", region: str = "us-east-1") -> dict[str, Any]:

@@ -10,7 +10,6 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from iamd.store.repos.login_profiles import LoginProfiles
 from iamd.store.repos.mfa_devices import MfaDevices
 from iamd.store.repos.user_credentials import SigningCertificates
 from support import postgres as pg
+from support.stores import opened_store
 
 ACCOUNT = "111122223333"
 T0 = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -36,13 +36,10 @@ T0 = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    with ExitStack() as stack:
-        url = None if request.param == "sqlite" else stack.enter_context(pg.schema_url())
-        opened = Store.open(url, tmp_path, bytes(range(32)))
+    with opened_store(request.param, tmp_path) as opened:
         with opened.write() as tx:
             tx.accounts.create(ACCOUNT)
         yield opened
-        opened.close()
 
 
 def run_now(work: Callable[[], None]) -> None:
