@@ -14,6 +14,9 @@ get_credential_report.
 
     python bench/credential_report.py [--users 100000] [--moto-users 2000] [--rounds 3]
                                       [--database-url postgresql://...] [--json]
+
+With --database-url the benchmark writes 100,000 users into that database: give it a
+throwaway one.
 """
 
 from __future__ import annotations
