@@ -68,6 +68,8 @@ class Step:
     """The statements that allowed it (identity, boundary and trust policy)."""
     assumes: str | None = None
     """What must exist for the step to work, when the file cannot show it."""
+    grants: bool = False
+    """The step makes ``target`` (another principal) admin; a later step takes it over."""
 
     @property
     def made_admin(self) -> bool:
@@ -75,6 +77,8 @@ class Step:
         return self.gains == self.source
 
     def render(self) -> str:
+        if self.grants:
+            return f"-[{self.method} on {short(self.target)}]"
         if self.made_admin:
             return f"-[{self.method} on {short(self.target)}]-> admin"
         return f"-[{self.method}]-> {short(self.gains)}"
@@ -371,6 +375,58 @@ class EscalationSearch:
             return step
         return self._join_group(q, pos)
 
+    def grant_to(self, p: Principal, target: Principal) -> Step | None:
+        """One call by ``p`` that makes another principal admin: a policy put on or attached to
+        it (Put/AttachRolePolicy on a role ``p`` can then assume, Put/AttachUserPolicy on a
+        user whose keys ``p`` can then create)."""
+        if not self.could_admin(target):
+            return None
+        pos = self._pos(p)
+        for action in SELF_GRANT_USER if target.kind == "user" else SELF_GRANT_ROLE:
+            if not self.caps.may(action, pos, target.arn):
+                continue
+            extra = (
+                {"iam:PolicyARN": self._admin_policy_arn()}
+                if action.startswith("iam:Attach")
+                else None
+            )
+            refs = self._allowed(p, action, target.arn, extra)
+            if refs is not None:
+                return Step(p.arn, action, target.arn, target.arn, refs, grants=True)
+        return None
+
+    def _grantors(self, target: Principal) -> set[int]:
+        """Positions of the principals whose policies may let them grant ``target`` rights."""
+        found: set[int] = set()
+        for action in SELF_GRANT_USER if target.kind == "user" else SELF_GRANT_ROLE:
+            for pos, patterns in self.caps.holders(action).items():
+                if self.caps.covers(patterns, target.arn):
+                    found.add(pos)
+        return found
+
+    def grant_then_take_over(
+        self, reached: Mapping[str, object]
+    ) -> dict[str, tuple[tuple[Step, ...], str]]:
+        """Principals that can make another principal admin and then become it."""
+        found: dict[str, tuple[tuple[Step, ...], str]] = {}
+        for target in self.principals:
+            if target.arn in reached:
+                continue
+            grantors = self._grantors(target)
+            if not grantors:
+                continue
+            edges = self._user_edges(target) if target.kind == "user" else self._role_edges(target)
+            for p, attempt in edges:
+                if p.arn in reached or p.arn in found or self._pos(p) not in grantors:
+                    continue
+                grant = self.grant_to(p, target)
+                if grant is None:
+                    continue
+                become = attempt()
+                if become is not None:
+                    found[p.arn] = ((grant, become), target.arn)
+        return found
+
     def _set_default_version(self, q: Principal, pos: int) -> Step | None:
         if not self.caps.has("iam:SetDefaultPolicyVersion", pos):
             return None
@@ -587,6 +643,7 @@ class EscalationSearch:
                     reached[q.arn] = ((step,), q.arn)
             if done % 250 == 0 or done == total:
                 self.progress("self-escalation", done, total)
+        reached.update(self.grant_then_take_over(reached))
         frontier = [self.by_arn[arn] for arn in reached]
         depth = 0
         while frontier and depth < self.max_depth:

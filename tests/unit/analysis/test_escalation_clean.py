@@ -157,6 +157,13 @@ def _put_policy_on_a_stranger(a: Account) -> None:
     a.user("mallory", inline=allow("iam:PutUserPolicy", a.arn("user", "bob")))
 
 
+def _grant_to_a_bounded_role(a: Account) -> None:
+    """Rights put on a role one may assume do not make it admin past its boundary."""
+    cap = a.managed("s3-only", allow("s3:GetObject"))
+    role = a.role("ops", account_root_trust(), inline=allow("s3:GetObject"), boundary=cap)
+    a.user("mallory", inline=allow(["iam:PutRolePolicy", "sts:AssumeRole"], role))
+
+
 def _condition_on_source_ip(a: Account) -> None:
     admin = a.user("root-ops", attached=[ADMIN_ARN])
     a.user(
@@ -225,6 +232,7 @@ CLEAN: dict[str, Callable[[Account], None]] = {
         _attach_limited_to_one_policy,
         _policy_version_on_unrelated_policy,
         _put_policy_on_a_stranger,
+        _grant_to_a_bounded_role,
         _condition_on_source_ip,
         _condition_on_another_team,
         _join_a_group_that_is_not_admin,

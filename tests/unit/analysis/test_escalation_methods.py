@@ -109,6 +109,25 @@ def _assume_named_directly(a: Account) -> list[tuple[str, str]]:
     return [("sts:AssumeRole", "ops")]
 
 
+def _grant_then_assume(action: str) -> Setup:
+    """Rights put on a role one may assume, then the role taken: the classic PutRolePolicy
+    and AttachRolePolicy escalations when the role is not the attacker's own."""
+
+    def setup(a: Account) -> list[tuple[str, str]]:
+        role = a.role("ops", account_root_trust(), inline=allow("s3:GetObject"))
+        a.user("mallory", inline=allow([action, "sts:AssumeRole"], role))
+        return [(action, "ops"), ("sts:AssumeRole", "ops")]
+
+    return setup
+
+
+def _grant_then_take_keys(a: Account) -> list[tuple[str, str]]:
+    """A policy put on another user, whose access key one may then create."""
+    target = a.user("builder", inline=allow("s3:GetObject"))
+    a.user("mallory", inline=allow(["iam:PutUserPolicy", "iam:CreateAccessKey"], target))
+    return [("iam:PutUserPolicy", "builder"), ("iam:CreateAccessKey", "builder")]
+
+
 def _chain(a: Account) -> list[tuple[str, str]]:
     """Two hops: a user's key, then a role that user may assume."""
     role = a.role("ops", account_root_trust(), attached=[ADMIN_ARN])
@@ -154,6 +173,9 @@ CASES: dict[str, Setup] = {
     "AssumeRole": _assume_through_account_trust,
     "AssumeRoleNamedInTrust": _assume_named_directly,
     "Chain": _chain,
+    "PutRolePolicyThenAssume": _grant_then_assume("iam:PutRolePolicy"),
+    "AttachRolePolicyThenAssume": _grant_then_assume("iam:AttachRolePolicy"),
+    "PutUserPolicyThenCreateAccessKey": _grant_then_take_keys,
     **{m.name: _compute(m.name) for m in COMPUTE},
 }
 

@@ -91,6 +91,8 @@ def build_picture(account: Account) -> tuple[Picture, list[str]]:
     for path in report.paths:
         for step in path.steps:
             source = picture.node(step.source, "user" if ":user/" in step.source else "role")
+            if step.grants:
+                continue  # the next step, taking the principal over, is the edge drawn
             if step.made_admin:
                 target = picture.node(ADMIN, "admin")
                 picture.nodes[ADMIN] = ("admin", "admin")
