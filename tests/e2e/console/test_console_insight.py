@@ -12,8 +12,10 @@ import json
 import os
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -130,3 +132,35 @@ def test_access_graph_draws_trust_and_escalation_edges(
     edges = tab.locator("#edge-list").text_content() or ""
     assert f"user/{dev}" in edges and "escalation" in edges
     shoot(tab, "access-graph")
+
+
+def test_unused_access_findings_are_listed(
+    server: LiveServer, iam: Any, tab: Any, shoot: Callable[..., Path], unique: Any
+) -> None:
+    """An unused-access analyzer's findings show on the same page: a role older than the
+    tracking period that no session has used is an UnusedIAMRole finding.
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-unused-access.html"""
+    aa = server.client("accessanalyzer")
+    analyzer = aa.create_analyzer(
+        analyzerName=unique("unused"),
+        type="ACCOUNT_UNUSED_ACCESS",
+        configuration={"unusedAccess": {"unusedAccessAge": 7}},
+    )["arn"]
+    try:
+        name = unique("idle")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                           "Action": "sts:AssumeRole"}],
+        }  # fmt: skip
+        role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+        with server.app.store.write() as tx:  # stands in for a month passing
+            tx.roles.update(role["RoleId"], create_date=datetime.now(UTC) - timedelta(days=30))
+        sign_in_root(tab, server)
+        tab.goto(f"{server.url}/console/analyzer?analyzer={quote(analyzer, safe='')}&status=ACTIVE")
+        row = tab.locator("#findings-table tr", has_text=name)
+        row.wait_for()
+        assert "UnusedIAMRole" in row.inner_text()
+        shoot(tab, "analyzer-unused")
+    finally:
+        aa.delete_analyzer(analyzerName=analyzer.rsplit("/", 1)[1])
