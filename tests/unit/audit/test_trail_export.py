@@ -122,7 +122,9 @@ def test_export_writes_cloudtrails_layout_and_signed_hourly_digests(
     store: Store, tmp_path: Path
 ) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
-    three_hours_ago = now - timedelta(hours=3)
+    # A minute into a 5-minute slice, so the event 30 seconds later shares its log file.
+    earlier = (now - timedelta(hours=3)).replace(second=0)
+    three_hours_ago = earlier - timedelta(minutes=earlier.minute % 5 - 1)
     record(
         store,
         event(three_hours_ago),
