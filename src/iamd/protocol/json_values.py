@@ -22,6 +22,7 @@ from typing import Any
 
 from iamd.errors import SenderError
 from iamd.protocol.models import Shape
+from iamd.protocol.plans import PlanCache
 
 Reader = Callable[[Any], Any]
 Writer = Callable[[Any], Any]
@@ -165,8 +166,7 @@ class ReaderCompiler:
     form for that shape."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Reader] = {}
-        self._building: set[str] = set()
+        self._plans = PlanCache()
 
     def compile(self, shape: Shape) -> Reader:
         kind = shape.type_name
@@ -186,31 +186,17 @@ class ReaderCompiler:
             return _blob
         if shape.metadata.get("document"):
             return _document
-        name = shape.name
-        found = self._cache.get(name)
-        if found is not None:
-            return found
-        if name in self._building:
-            cache = self._cache
+        return self._plans.get(shape.name, lambda: self._compound(shape))
 
-            def deferred(value: Any) -> Any:
-                return cache[name](value)
-
-            return deferred
-        self._building.add(name)
-        try:
-            if kind == "structure":
-                built = self._structure(shape)
-            elif kind == "list":
-                built = self._list(shape)
-            elif kind == "map":
-                built = self._map(shape)
-            else:
-                built = _document
-        finally:
-            self._building.discard(name)
-        self._cache[name] = built
-        return built
+    def _compound(self, shape: Shape) -> Reader:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape)
+        if kind == "map":
+            return self._map(shape)
+        return _document
 
     def _structure(self, shape: Shape) -> Reader:
         members: dict[str, tuple[str, Reader]] = {}
@@ -294,8 +280,7 @@ class WriterCompiler:
 
     def __init__(self, timestamp_format: str = "unixTimestamp") -> None:
         self.timestamp_format = timestamp_format
-        self._cache: dict[str, Writer] = {}
-        self._building: set[str] = set()
+        self._plans = PlanCache()
 
     def compile(self, shape: Shape) -> Writer:
         kind = shape.type_name
@@ -313,31 +298,17 @@ class WriterCompiler:
             return _write_blob
         if shape.metadata.get("document"):
             return _document
-        name = shape.name
-        found = self._cache.get(name)
-        if found is not None:
-            return found
-        if name in self._building:
-            cache = self._cache
+        return self._plans.get(shape.name, lambda: self._compound(shape))
 
-            def deferred(value: Any) -> Any:
-                return cache[name](value)
-
-            return deferred
-        self._building.add(name)
-        try:
-            if kind == "structure":
-                built = self._structure(shape)
-            elif kind == "list":
-                built = self._list(shape)
-            elif kind == "map":
-                built = self._map(shape)
-            else:
-                built = _document
-        finally:
-            self._building.discard(name)
-        self._cache[name] = built
-        return built
+    def _compound(self, shape: Shape) -> Writer:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape)
+        if kind == "map":
+            return self._map(shape)
+        return _document
 
     def _structure(self, shape: Shape) -> Writer:
         members: list[tuple[str, str, Writer]] = []

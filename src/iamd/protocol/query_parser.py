@@ -27,6 +27,7 @@ from typing import Any
 
 from iamd.errors import AWSError, InvalidAction, MissingAction, SenderError, ValidationError
 from iamd.protocol.models import OperationModel, ServiceSpec, Shape, lower_camel
+from iamd.protocol.plans import PlanCache
 from iamd.protocol.validate import InvalidValueError, Violation, validation_message
 
 Node = Any
@@ -223,8 +224,7 @@ class PlanCompiler:
     """Builds (once per shape name) the converter of each input shape of one service."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Converter] = {}
-        self._building: set[str] = set()
+        self._plans = PlanCache()
 
     def compile(self, shape: Shape) -> Converter:
         kind = shape.type_name
@@ -233,31 +233,17 @@ class PlanCompiler:
             return scalar
         if kind in ("integer", "long"):
             return _integer_converter(kind)
-        name = shape.name
-        found = self._cache.get(name)
-        if found is not None:
-            return found
-        if name in self._building:
-            cache = self._cache
+        return self._plans.get(shape.name, lambda: self._compound(shape))
 
-            def deferred(node: Node) -> Any:
-                return cache[name](node)
-
-            return deferred
-        self._building.add(name)
-        try:
-            if kind == "structure":
-                built = self._structure(shape)
-            elif kind == "list":
-                built = self._list(shape)
-            elif kind == "map":
-                built = self._map(shape)
-            else:
-                built = _string
-        finally:
-            self._building.discard(name)
-        self._cache[name] = built
-        return built
+    def _compound(self, shape: Shape) -> Converter:
+        kind = shape.type_name
+        if kind == "structure":
+            return self._structure(shape)
+        if kind == "list":
+            return self._list(shape)
+        if kind == "map":
+            return self._map(shape)
+        return _string
 
     def _structure(self, shape: Shape) -> Converter:
         members: dict[str, tuple[str, Converter, str]] = {}
