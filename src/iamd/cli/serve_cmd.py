@@ -58,6 +58,14 @@ def register(commands: Any) -> None:
         "--backend-secret-key", default=os.environ.get("IAMD_BACKEND_SECRET_ACCESS_KEY", "")
     )
     serve.add_argument(
+        "--s3-domain",
+        action="append",
+        default=[],
+        metavar="DOMAIN",
+        help="serve S3 virtual-hosted requests for BUCKET.DOMAIN (repeatable; default "
+        "localhost, s3.localhost and s3.amazonaws.com, or IAMD_S3_DOMAINS, comma-separated)",
+    )
+    serve.add_argument(
         "--no-gateway",
         action="store_true",
         help="serve only iamd's own services (IAM, STS, Access Analyzer, CloudTrail)",
@@ -87,6 +95,7 @@ def run_serve(args: argparse.Namespace) -> int:
         backend_url=args.backend,
         backend_access_key=args.backend_access_key,
         backend_secret_key=args.backend_secret_key,
+        s3_domains=_s3_domains(args.s3_domain),
     )
     default_account = DEV_ACCOUNT if settings.dev else None
     if settings.dev:
@@ -115,3 +124,13 @@ def run_serve(args: argparse.Namespace) -> int:
         lifespan="on",
     )
     return 0
+
+
+def _s3_domains(given: list[str]) -> tuple[str, ...]:
+    """The domains of virtual-hosted S3 addressing: the flags, else ``IAMD_S3_DOMAINS``, else
+    the defaults. A leading dot or a port is dropped: the Host header is matched without it."""
+    from iamd.server.config import Settings
+
+    raw = given or [d for d in os.environ.get("IAMD_S3_DOMAINS", "").split(",") if d.strip()]
+    domains = tuple(d.strip().strip(".").lower().rsplit(":", 1)[0] for d in raw)
+    return domains or Settings.s3_domains

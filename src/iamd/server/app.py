@@ -119,6 +119,7 @@ class IamdApp:
                 backend=BackendConfig(
                     settings.backend_url, settings.backend_access_key, settings.backend_secret_key
                 ),
+                domains=settings.s3_domains,
             )
             if settings.gateway
             else None

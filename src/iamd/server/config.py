@@ -6,6 +6,8 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iamd.gateway.addressing import DEFAULT_DOMAINS
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -28,6 +30,9 @@ class Settings:
     """The gateway's backend; None starts the embedded one (moto's server)."""
     backend_access_key: str = ""
     backend_secret_key: str = ""
+    s3_domains: tuple[str, ...] = DEFAULT_DOMAINS
+    """Hosts under which S3 requests are virtual-hosted (``bucket.<domain>``); AWS's regional
+    ``s3.<region>.amazonaws.com`` names are recognised besides these."""
 
     def trusts(self, peer: str) -> bool:
         try:
