@@ -87,3 +87,70 @@ def test_scope_local_lists_only_customer_policies(iam: Any, unique: Callable[[st
         for p in page["Policies"]
     ]
     assert name in local and "ReadOnlyAccess" not in local
+
+
+def test_each_account_sees_only_its_own_use_of_an_aws_managed_policy(
+    server: LiveServer, iam: Any, unique: Callable[[str], str]
+) -> None:
+    """AWS managed policies are shared by every account, but AttachmentCount,
+    PermissionsBoundaryUsageCount, OnlyAttached and ListEntitiesForPolicy are about the
+    caller's account: another account's users are not even named.
+
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_Policy.html
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListEntitiesForPolicy.html
+    """
+    import uuid
+
+    import boto3
+
+    from support.live import NO_RETRIES
+
+    arn = "arn:aws:iam::aws:policy/AmazonTextractFullAccess"  # used by no other test
+    other = f"5555{uuid.uuid4().int % 10**8:08d}"
+    key, secret = f"AKIAOTHER{uuid.uuid4().hex[:11].upper()}", uuid.uuid4().hex * 2
+    with server.app.store.write() as tx:
+        tx.accounts.create(other)
+        tx.access_keys.create(other, None, key, secret[:40])
+    theirs = boto3.client(
+        "iam",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key,
+        aws_secret_access_key=secret[:40],
+        config=NO_RETRIES,
+    )
+    hidden = unique("theirs")
+    theirs.create_user(UserName=hidden)
+    theirs.attach_user_policy(UserName=hidden, PolicyArn=arn)
+    theirs.create_user(UserName=unique("bounded"), PermissionsBoundary=arn)
+
+    def counts(client: Any) -> tuple[int, int]:
+        policy = client.get_policy(PolicyArn=arn)["Policy"]
+        return policy["AttachmentCount"], policy["PermissionsBoundaryUsageCount"]
+
+    def attached_names(client: Any) -> list[str]:
+        return [
+            p["PolicyName"]
+            for page in client.get_paginator("list_policies").paginate(OnlyAttached=True)
+            for p in page["Policies"]
+        ]
+
+    assert counts(theirs) == (1, 1) and counts(iam) == (0, 0)
+    assert "AmazonTextractFullAccess" in attached_names(theirs)
+    assert "AmazonTextractFullAccess" not in attached_names(iam)
+    assert iam.list_entities_for_policy(PolicyArn=arn)["PolicyUsers"] == []
+    mine = unique("mine")
+    iam.create_role(RoleName=mine, AssumeRolePolicyDocument=_TRUST)
+    iam.attach_role_policy(RoleName=mine, PolicyArn=arn)
+    assert counts(iam) == (1, 0) and counts(theirs) == (1, 1)
+    listed = [p for p in iam.list_policies(OnlyAttached=True)["Policies"] if p["Arn"] == arn]
+    assert [(p["AttachmentCount"], p["PermissionsBoundaryUsageCount"]) for p in listed] == [(1, 0)]
+    entities = iam.list_entities_for_policy(PolicyArn=arn)
+    assert [r["RoleName"] for r in entities["PolicyRoles"]] == [mine]
+    assert entities["PolicyUsers"] == []
+
+
+_TRUST = (
+    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+    '"Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}'
+)

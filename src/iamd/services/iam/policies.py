@@ -55,16 +55,25 @@ OWNERS: dict[str, tuple[str, Callable[[Tx, str, str], Any]]] = {
 _FINDERS = {"user": find_user, "group": find_group, "role": find_role}
 
 
-def policy_dict(policy: ManagedPolicy, tx: Tx, full: bool = True) -> dict[str, Any]:
-    attached = tx.policies.attachments_of(policy.arn)
+def policy_dict(
+    policy: ManagedPolicy,
+    tx: Tx,
+    account_id: str,
+    full: bool = True,
+    usage: tuple[int, int] | None = None,
+) -> dict[str, Any]:
+    """The API's Policy; ``usage`` is the policy's entry of :meth:`Policies.usage` when the
+    caller already has it (a page of ListPolicies counts all of its policies at once)."""
+    if usage is None:
+        usage = tx.policies.usage(account_id, [policy.arn]).get(policy.arn, (0, 0))
     out: dict[str, Any] = {
         "PolicyName": policy.name,
         "PolicyId": policy.id,
         "Arn": policy.arn,
         "Path": policy.path,
         "DefaultVersionId": policy.default_version_id,
-        "AttachmentCount": len(attached),
-        "PermissionsBoundaryUsageCount": tx.policies.boundary_usage(policy.arn),
+        "AttachmentCount": usage[0],
+        "PermissionsBoundaryUsageCount": usage[1],
         "IsAttachable": policy.is_attachable,
         "CreateDate": policy.create_date,
         "UpdateDate": policy.update_date,
@@ -138,14 +147,14 @@ def create_policy(call: Call) -> dict[str, Any]:
             raise EntityAlreadyExists(str(exc)) from None
         tx.tags.put("policy", policy.id, tags)
         tx.changes.record("policy", policy.arn)
-        return {"Policy": policy_dict(policy, tx)}
+        return {"Policy": policy_dict(policy, tx, call.account_id)}
 
 
 @REGISTRY.operation("GetPolicy", target=_policy_target)
 def get_policy(call: Call) -> dict[str, Any]:
     with call.store.read() as tx:
         policy = policy_or_404(tx, call.params["PolicyArn"])
-        return {"Policy": policy_dict(policy, tx)}
+        return {"Policy": policy_dict(policy, tx, call.account_id)}
 
 
 @REGISTRY.operation("ListPolicies", target=account_target("policy"))
@@ -156,9 +165,17 @@ def list_policies(call: Call) -> dict[str, Any]:
     with call.store.read() as tx:
         policies = tx.policies.all(owners, call.param("PathPrefix") or "/")
         if only_attached:
-            policies = [p for p in policies if tx.policies.attachments_of(p.arn)]
+            used = tx.policies.usage(call.account_id)
+            policies = [p for p in policies if used.get(p.arn, (0, 0))[0]]
         page, more = paginate(call, policies, key=lambda p: p.name.lower() + "\0" + p.arn)
-        return {"Policies": [policy_dict(p, tx, full=False) for p in page], **more}
+        usage = tx.policies.usage(call.account_id, [p.arn for p in page])
+        return {
+            "Policies": [
+                policy_dict(p, tx, call.account_id, full=False, usage=usage.get(p.arn, (0, 0)))
+                for p in page
+            ],
+            **more,
+        }
 
 
 @REGISTRY.operation("DeletePolicy", target=_policy_target)
@@ -266,15 +283,23 @@ def list_entities_for_policy(call: Call) -> dict[str, Any]:
     }
     with call.store.read() as tx:
         policy = policy_or_404(tx, call.params["PolicyArn"])
+        # An AWS managed policy is attached in many accounts; each sees only its own entities.
+        mine = call.account_id
         for kind, owner_id in tx.policies.attachments_of(policy.arn):
             if wanted and wanted.lower() != kind:
                 continue
-            if kind == "user" and (user := tx.users.get_by_id(owner_id)):
-                out["PolicyUsers"].append({"UserName": user.name, "UserId": user.id})
-            elif kind == "group" and (group := tx.groups.get_by_id(owner_id)):
-                out["PolicyGroups"].append({"GroupName": group.name, "GroupId": group.id})
-            elif kind == "role" and (role := tx.roles.get_by_id(owner_id)):
-                out["PolicyRoles"].append({"RoleName": role.name, "RoleId": role.id})
+            if kind == "user":
+                user = tx.users.get_by_id(owner_id)
+                if user is not None and user.account_id == mine:
+                    out["PolicyUsers"].append({"UserName": user.name, "UserId": user.id})
+            elif kind == "group":
+                group = tx.groups.get_by_id(owner_id)
+                if group is not None and group.account_id == mine:
+                    out["PolicyGroups"].append({"GroupName": group.name, "GroupId": group.id})
+            elif kind == "role":
+                role = tx.roles.get_by_id(owner_id)
+                if role is not None and role.account_id == mine:
+                    out["PolicyRoles"].append({"RoleName": role.name, "RoleId": role.id})
     return {**out, "IsTruncated": False}
 
 

@@ -264,17 +264,42 @@ class Policies(Repo):
             ],
         )
 
-    def boundary_usage(self, arn: str) -> int:
-        """How many users and roles have this policy as their permissions boundary."""
-        from iamd.store.schema import roles, users
+    def usage(self, account_id: str, arns: list[str] | None = None) -> dict[str, tuple[int, int]]:
+        """``arn -> (AttachmentCount, PermissionsBoundaryUsageCount)`` in one account, for the
+        given policies (or every policy used there), in five grouped queries.
 
-        count = 0
-        for table in (users, roles):
-            query = (
-                select(func.count()).select_from(table).where(table.c.permissions_boundary == arn)
+        AWS managed policies are shared by every account; each account sees only its own
+        entities in the counts.  Policies used nowhere in the account are left out.
+        """
+        from iamd.store.schema import groups, roles, users
+
+        counts: dict[str, list[int]] = {}
+        for kind, table in (("user", users), ("group", groups), ("role", roles)):
+            joined = attachments.join(
+                table, (attachments.c.owner_kind == kind) & (attachments.c.owner_id == table.c.id)
             )
-            count += int(self.conn.execute(query).scalar_one())
-        return count
+            query = (
+                select(attachments.c.policy_arn, func.count())
+                .select_from(joined)
+                .where(table.c.account_id == account_id)
+                .group_by(attachments.c.policy_arn)
+            )
+            if arns is not None:
+                query = query.where(attachments.c.policy_arn.in_(arns))
+            for arn, count in self.conn.execute(query):
+                counts.setdefault(str(arn), [0, 0])[0] += int(count)
+        for table in (users, roles):
+            column = table.c.permissions_boundary
+            query = (
+                select(column, func.count())
+                .where(table.c.account_id == account_id, column.is_not(None))
+                .group_by(column)
+            )
+            if arns is not None:
+                query = query.where(column.in_(arns))
+            for arn, count in self.conn.execute(query):
+                counts.setdefault(str(arn), [0, 0])[1] += int(count)
+        return {arn: (pair[0], pair[1]) for arn, pair in counts.items()}
 
     def delete_owner(self, owner_kind: str, owner_id: str) -> None:
         """Drop an entity's inline policies and attachments (it is being deleted)."""
