@@ -85,15 +85,22 @@ def _shapes() -> tuple[_Shape, ...]:
     return tuple(sorted(shapes, key=lambda s: -s.rank))
 
 
+@cache
+def _by_request() -> dict[tuple[str, str], tuple[_Shape, ...]]:
+    """The shapes of each (method, kind), most specific first: a request only tries its own."""
+    grouped: dict[tuple[str, str], list[_Shape]] = {}
+    for shape in _shapes():
+        grouped.setdefault((shape.method, shape.kind), []).append(shape)
+    return {key: tuple(shapes) for key, shapes in grouped.items()}
+
+
 def identify(method: str, kind: str, query: dict[str, str], headers: dict[str, str]) -> str | None:
     """The S3 operation of a request, or None when no operation of the model fits it.
 
     ``kind`` is ``service``, ``bucket`` or ``object`` (from the addressing); ``query`` holds the
     decoded query parameters and ``headers`` lower-case header names.
     """
-    for shape in _shapes():
-        if shape.method != method or shape.kind != kind:
-            continue
+    for shape in _by_request().get((method, kind), ()):
         if any(
             name not in query or (value is not None and query[name] != value)
             for name, value in shape.markers

@@ -109,3 +109,28 @@ def test_dropped_events_are_counted_and_logged(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "3 audit events dropped" in warnings[0]
+
+
+def test_a_queued_builder_is_written_as_its_event_and_a_faulty_one_loses_only_itself(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The request paths queue a function that builds the event; the writer builds it, with
+    the time the request gave it, and one that raises costs that one event only."""
+    with store.write() as tx:
+        tx.accounts.create(ACCOUNT)
+    recorder = Recorder(store, retention_days=0)
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+    def broken() -> dict[str, Any]:
+        raise KeyError("missing")
+
+    recorder.record(lambda: event(when))
+    recorder.record(broken)
+    recorder.record(event(when + timedelta(seconds=1)))
+    with caplog.at_level(logging.ERROR, logger="iamd"):
+        recorder.flush()
+    assert recorder.metrics()["recorded"] == 2 and recorder.metrics()["failed"] == 1
+    assert any("could not build an audit event" in r.getMessage() for r in caplog.records)
+    with store.read() as tx:
+        times = sorted(e.event["eventTime"] for e in tx.repo(AuditEvents).list())
+    assert times == ["2026-01-02T03:04:05Z", "2026-01-02T03:04:06Z"]

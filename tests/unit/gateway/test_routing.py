@@ -45,3 +45,9 @@ def test_unsigned_requests_are_iamds_only_in_its_own_shapes() -> None:
         assert not for_gateway(scope("GET", path))
     assert for_gateway(scope("GET", "/public-bucket/key"))  # anonymous S3
     assert for_gateway(scope("GET", "/"))
+
+
+def test_s3_signature_version_2_goes_to_the_gateway() -> None:
+    """S3 answers SigV2 (``Authorization: AWS key:signature``) with its own InvalidRequest,
+    so such a request is the gateway's, not IAM's."""
+    assert for_gateway(scope("GET", "/bucket/key", authorization="AWS AKIAEXAMPLE:c2lnbmF0dXJl"))
