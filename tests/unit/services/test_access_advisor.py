@@ -79,9 +79,12 @@ def test_report_names_the_latest_entity_and_counts_those_that_tried() -> None:
         },
         carol.subject: {},
     }
-    grants = {"iam": frozenset({"GetUser", "ListUsers", "CreateUser"}), "s3": frozenset({"X"})}
+    grants = {
+        "iam": frozenset({"GetUser", "ListUsers", "CreateUser"}),
+        "dynamodb": frozenset({"GetItem"}),  # an untracked service: no action list
+    }
     result = report(grants, [alice, bob, carol], usage, actions=True)
-    iam, s3 = result["services"]
+    dynamodb, iam = result["services"]
     assert iam["ServiceNamespace"] == "iam"
     assert iam["LastAuthenticatedEntity"] == bob.arn
     assert iam["LastAuthenticatedRegion"] == "us-east-1"
@@ -90,9 +93,9 @@ def test_report_names_the_latest_entity_and_counts_those_that_tried() -> None:
     assert tracked["GetUser"]["LastAccessedEntity"] == alice.arn
     assert tracked["ListUsers"]["LastAccessedEntity"] == bob.arn
     assert tracked["CreateUser"] == {"ActionName": "CreateUser"}
-    assert s3 == {
-        "ServiceName": "Amazon S3",
-        "ServiceNamespace": "s3",
+    assert dynamodb == {
+        "ServiceName": "Amazon DynamoDB",
+        "ServiceNamespace": "dynamodb",
         "TotalAuthenticatedEntities": 0,
     }
     names = [e["EntityInfo"]["Name"] for e in result["entities"]["iam"]]

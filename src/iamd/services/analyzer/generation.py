@@ -91,16 +91,17 @@ def collect(
     for call in calls[:MAX_CALLS]:
         if call.error_code in AUTHENTICATION_FAILURES:
             continue
-        info = lookup_action(call.action)
-        if info is None or info.qualified_name.lower() in NEVER:
-            continue
-        entry = actions.setdefault(info.qualified_name, {"resources": [], "unknown": False})
-        types = {r.name for r in info.resource_types}
-        named = _resources(tx, account, call, types) if types else []
-        if named:
-            entry["resources"] = sorted(set(entry["resources"]) | set(named))
-        else:
-            entry["unknown"] = True
+        for action in call.actions:
+            info = lookup_action(action)
+            if info is None or info.qualified_name.lower() in NEVER:
+                continue
+            entry = actions.setdefault(info.qualified_name, {"resources": [], "unknown": False})
+            types = {r.name for r in info.resource_types}
+            named = _resources(tx, account, call, types) if types else []
+            if named:
+                entry["resources"] = sorted(set(entry["resources"]) | set(named))
+            else:
+                entry["unknown"] = True
     return {"actions": dict(sorted(actions.items())), "isComplete": len(calls) <= MAX_CALLS}
 
 

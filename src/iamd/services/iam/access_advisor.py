@@ -12,7 +12,10 @@ https://docs.aws.amazon.com/IAM/latest/APIReference/API_GenerateServiceLastAcces
   with AWS's delay of up to four hours.
 
 ACTION_LEVEL: AWS tracks a documented subset of actions; iamd tracks every action of the
-services it serves itself (:data:`TRACKED_SERVICES`).
+services it serves itself, and of those AWS tracks that the gateway fronts (EC2, Lambda and
+S3's management actions: "action last accessed information is not available for Amazon S3
+data events", the object-level ones) (:data:`TRACKED_SERVICES`).
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_last-accessed-action-last-accessed.html
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from iamd.catalog.actions import lookup_action
 from iamd.catalog.services import service_name
 from iamd.errors import InvalidInput, NoSuchEntity
 from iamd.services.call import Call
@@ -39,9 +43,9 @@ from iamd.store.repos.trail_usage import TrailUsage, Usage
 
 log = logging.getLogger("iamd")
 
-TRACKED_SERVICES = frozenset({"iam", "sts", "cloudtrail", "access-analyzer"})
-"""Services iamd serves itself, so it sees every call to every one of their actions (their
-operation names are their action names)."""
+TRACKED_SERVICES = frozenset({"iam", "sts", "cloudtrail", "access-analyzer", "ec2", "lambda", "s3"})
+"""Services whose calls iamd sees all of: its own (their operation names are their action
+names) and the gateway's that AWS tracks (their events name the actions they needed)."""
 KEEP_JOBS = timedelta(days=30)
 """AWS does not document how long a job stays readable; iamd keeps jobs for 30 days."""
 GRANULARITIES = ("SERVICE_LEVEL", "ACTION_LEVEL")
@@ -238,7 +242,9 @@ def report(
                 item["LastAuthenticatedRegion"] = last.region
         if actions and namespace in TRACKED_SERVICES:
             item["TrackedActionsLastAccessed"] = [
-                _tracked(namespace, name, principals, usage) for name in sorted(grants[namespace])
+                _tracked(namespace, name, principals, usage)
+                for name in sorted(grants[namespace])
+                if not _data_event(namespace, name)
             ]
         services.append(item)
         seen = {p.id for p, _ in used}
@@ -246,6 +252,14 @@ def report(
             {"EntityInfo": p.info(), "LastAuthenticated": _iso(u.last_time)} for p, u in used
         ] + [{"EntityInfo": p.info()} for p in principals if p.id not in seen]
     return {"services": services, "entities": entities}
+
+
+def _data_event(namespace: str, name: str) -> bool:
+    """An S3 object-level action (GetObject, PutObject ...): AWS does not track those."""
+    if namespace != "s3":
+        return False
+    info = lookup_action(f"s3:{name}")
+    return info is not None and any(r.name == "object" for r in info.resource_types)
 
 
 def _tracked(

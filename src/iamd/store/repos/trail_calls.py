@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 
 from iamd.store.repos.base import Repo
+from iamd.store.repos.trail_usage import event_actions
 from iamd.store.schema import audit_events
 
 
@@ -25,9 +26,10 @@ class TrailCall:
     event: dict[str, Any]
 
     @property
-    def action(self) -> str:
-        """``iam:ListUsers`` from ``iam.amazonaws.com`` and ``ListUsers``."""
-        return f"{self.event_source.split('.', 1)[0]}:{self.event_name}"
+    def actions(self) -> list[str]:
+        """``iam:ListUsers`` from ``iam.amazonaws.com`` and ``ListUsers``; a gateway call's
+        authorized actions (see :func:`~iamd.store.repos.trail_usage.event_actions`)."""
+        return event_actions(self.event)
 
 
 def _prefixed(column: Any, prefix: str) -> ColumnElement[bool]:

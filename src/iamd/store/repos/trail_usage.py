@@ -59,6 +59,19 @@ class Usage:
     service: str | None
 
 
+def event_actions(event: Mapping[str, Any]) -> list[str]:
+    """The IAM actions a call needed: ``service:eventName`` for iamd's own services, and for a
+    gateway call the actions it was authorized for (``additionalEventData.iamActions``), since
+    an operation's name is not always its action (ListObjectsV2 is ``s3:ListBucket``, Lambda's
+    Invoke ``lambda:InvokeFunction``, a CopyObject needs two)."""
+    extra = event.get("additionalEventData")
+    named = extra.get("iamActions") if isinstance(extra, Mapping) else None
+    if isinstance(named, list) and named and all(isinstance(a, str) for a in named):
+        return list(named)
+    service = str(event.get("eventSource") or "").split(".", 1)[0]
+    return [f"{service}:{event.get('eventName')}"]
+
+
 def facts_of(event: Mapping[str, Any]) -> list[Fact]:
     """What one CloudTrail event says about who used what, when and where."""
     if event.get("errorCode") in AUTHENTICATION_FAILURES:
@@ -71,7 +84,6 @@ def facts_of(event: Mapping[str, Any]) -> list[Fact]:
     when = datetime.fromisoformat(str(event["eventTime"]).replace("Z", "+00:00"))
     region = event.get("awsRegion")
     service = str(event.get("eventSource") or "").split(".", 1)[0]
-    action = f"{service}:{event.get('eventName')}"
     kind = identity.get("type")
     facts: list[Fact] = []
     key = identity.get("accessKeyId") or ""
@@ -88,7 +100,7 @@ def facts_of(event: Mapping[str, Any]) -> list[Fact]:
         entity = "root"
     if entity is None:
         return facts
-    for scope in (ANY, service, action):
+    for scope in (ANY, service, *event_actions(event)):
         facts.append((account, entity, scope, when, region, service))
     if sign_in:
         login = "login:root" if entity == "root" else f"login:{entity.split(':', 1)[1]}"
