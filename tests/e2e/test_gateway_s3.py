@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from boto3.s3.transfer import TransferConfig
+from botocore import httpchecksum
 from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
@@ -39,6 +40,15 @@ from support.gateway import (
     policy,
 )
 from support.live import ROOT_KEY, ROOT_SECRET, LiveServer
+
+BOTOCORE_CHECKSUMS: dict[str, type[httpchecksum.BaseChecksum]] = {
+    "CRC32": httpchecksum.Crc32Checksum,
+    "CRC32C": httpchecksum.CrtCrc32cChecksum,
+    "CRC64NVME": httpchecksum.CrtCrc64NvmeChecksum,
+    "SHA1": httpchecksum.Sha1Checksum,
+    "SHA256": httpchecksum.Sha256Checksum,
+}
+"""The SDK's own checksums, to compare the gateway's with."""
 
 
 def name(prefix: str) -> str:
@@ -472,9 +482,16 @@ def test_calls_land_in_the_audit_trail_with_their_decision(server: LiveServer, b
 
 
 def _chunked_put(
-    server: LiveServer, path: str, data: bytes, tamper: bool = False
+    server: LiveServer,
+    path: str,
+    data: bytes,
+    tamper: bool = False,
+    trailer: str | None = None,
+    trailer_signature: str | None = None,
 ) -> tuple[int, bytes]:
-    """A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload in 64 KiB chunks, signed as AWS describes."""
+    """A STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload in 64 KiB chunks, signed as AWS describes.
+    With ``trailer`` (an algorithm), STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: the chunks end
+    with that checksum of the data (botocore's) and its signature, or ``trailer_signature``."""
     host = server.url.removeprefix("http://")
     chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)] + [b""]
     encoded_length = sum(
@@ -484,8 +501,15 @@ def _chunked_put(
         "host": host,
         "content-encoding": "aws-chunked",
         "x-amz-decoded-content-length": str(len(data)),
-        "content-length": str(encoded_length),
     }
+    checksum_line = ""
+    if trailer is not None:
+        checksum = BOTOCORE_CHECKSUMS[trailer]()
+        checksum.update(data)
+        checksum_line = f"x-amz-checksum-{trailer.lower()}:{checksum.b64digest()}"
+        encoded_length += len(checksum_line) + 2 + len("x-amz-trailer-signature:") + 64 + 2
+        headers["x-amz-trailer"] = f"x-amz-checksum-{trailer.lower()}"
+    headers["content-length"] = str(encoded_length)
     sign(
         "PUT",
         path,
@@ -495,7 +519,7 @@ def _chunked_put(
         secret_key=ROOT_SECRET,
         region="us-east-1",
         service="s3",
-        payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        payload="STREAMING-AWS4-HMAC-SHA256-PAYLOAD" + ("-TRAILER" if trailer else ""),
     )
     previous = headers["authorization"].rsplit("Signature=", 1)[1]
     stamp = headers["x-amz-date"]
@@ -511,7 +535,19 @@ def _chunked_put(
         sent = chunk
         if tamper and index == 1:
             sent = b"X" + chunk[1:]
-        body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode() + sent + b"\r\n"
+        body += f"{len(chunk):x};chunk-signature={previous}\r\n".encode()
+        if chunk:
+            body += sent + b"\r\n"
+    if trailer is not None:
+        canonical = f"{checksum_line}\n".encode()
+        to_sign = (
+            f"AWS4-HMAC-SHA256-TRAILER\n{stamp}\n{scope}\n{previous}\n"
+            f"{hashlib.sha256(canonical).hexdigest()}"
+        )
+        signature = trailer_signature or hmac.digest(key, to_sign.encode(), "sha256").hex()
+        body += f"{checksum_line}\r\nx-amz-trailer-signature:{signature}\r\n".encode()
+    body += b"\r\n"
+    assert len(body) == encoded_length
     connection = http.client.HTTPConnection(host, timeout=60)
     connection.request("PUT", path, body=body, headers=headers)
     response = connection.getresponse()
@@ -533,6 +569,34 @@ def test_aws_chunked_upload_verifies_every_chunk(
     status, answer = _chunked_put(server, f"/{bucket}/tampered.bin", data, tamper=True)
     assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in answer
     assert error_of(lambda: root_s3.head_object(Bucket=bucket, Key="tampered.bin"))[2] == 404
+
+
+@pytest.mark.parametrize("size", [100_000, 2 * 1024 * 1024 + 123])
+def test_signed_trailer_checksum_is_verified_and_kept(
+    server: LiveServer, root_s3: Any, bucket: str, size: int
+) -> None:
+    """STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER: signed chunks, then a CRC32C trailer signed
+    after the empty chunk. The gateway verifies the trailer's signature and the checksum, and
+    the object keeps the checksum (GetObject with ChecksumMode=ENABLED returns it); a trailer
+    whose signature does not match is refused and nothing is stored. Small bodies are checked
+    whole, larger ones as they stream.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-streaming-trailers.html
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
+    """
+    data = os.urandom(size)
+    expected = BOTOCORE_CHECKSUMS["CRC32C"]()
+    expected.update(data)
+    status, answer = _chunked_put(server, f"/{bucket}/trailer-{size}", data, trailer="CRC32C")
+    assert status == 200, answer
+    got = root_s3.get_object(Bucket=bucket, Key=f"trailer-{size}", ChecksumMode="ENABLED")
+    assert got["ChecksumCRC32C"] == expected.b64digest()
+    assert got["Body"].read() == data
+    status, answer = _chunked_put(
+        server, f"/{bucket}/forged-{size}", data, trailer="CRC32C", trailer_signature="0" * 64
+    )
+    assert status == 403 and b"<Code>SignatureDoesNotMatch</Code>" in answer
+    assert error_of(lambda: root_s3.head_object(Bucket=bucket, Key=f"forged-{size}"))[2] == 404
 
 
 def test_existing_object_tags_are_condition_keys(
@@ -558,3 +622,40 @@ def test_existing_object_tags_are_condition_keys(
     assert error_of(lambda: s3.get_object(Bucket=bucket, Key="tagged/secret.txt")) == denied(
         user.arn, "s3:GetObject", f"arn:aws:s3:::{bucket}/tagged/secret.txt"
     )
+
+
+def test_signature_version_2_is_refused_as_s3_refuses_it(
+    server: LiveServer, root_s3: Any, bucket: str
+) -> None:
+    """S3 accepts only Signature Version 4 on buckets created since June 2020: a SigV2
+    request, signed in its header or presigned in its query, is InvalidRequest (400).
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html
+    """
+    import boto3
+    from botocore.config import Config
+
+    v2 = boto3.client(
+        "s3",
+        endpoint_url=server.url,
+        region_name="us-east-1",
+        aws_access_key_id=ROOT_KEY,
+        aws_secret_access_key=ROOT_SECRET,
+        config=Config(signature_version="s3", retries={"max_attempts": 1}),
+    )
+    code, message, status = error_of(lambda: v2.get_object(Bucket=bucket, Key="docs/readme.txt"))
+    assert (code, status) == ("InvalidRequest", 400)
+    assert message == (
+        "The authorization mechanism you have provided is not supported. "
+        "Please use AWS4-HMAC-SHA256."
+    )
+    url = v2.generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": "docs/readme.txt"}
+    )
+    assert "AWSAccessKeyId=" in url and "Signature=" in url
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(url, timeout=30)
+    assert refused.value.code == 400
+    assert b"<Code>InvalidRequest</Code>" in refused.value.read()
+    # The same object is there for a SigV4 caller.
+    assert root_s3.get_object(Bucket=bucket, Key="docs/readme.txt")["Body"].read() == b"read me"

@@ -165,3 +165,21 @@ def test_ec2_resource_tags_are_read_from_the_backend(server: LiveServer) -> None
     code, message, status = error_of(lambda: ec2.stop_instances(InstanceIds=[ids[1]]))
     assert (code, status) == ("UnauthorizedOperation", 403)
     assert f"instance/{ids[1]}" in message
+
+
+def test_an_arn_naming_another_account_needs_that_accounts_consent(server: LiveServer) -> None:
+    """The backend behind the gateway is one account, but an ARN the caller writes with
+    another account's id is a cross-account request to iamd: the caller's identity policy
+    alone does not allow it (no resource policy of that account grants it), even with
+    ``Resource: *``. Written with its own account, the same call is allowed.
+
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html
+    """
+    topic = server.client("sns").create_topic(Name=name("xacct"))["TopicArn"]
+    user = make_user(server, name("publisher"), allow("sns:Publish"))
+    sns = client(server, "sns", user.key)
+    sns.publish(TopicArn=topic, Message="own account")
+    foreign = topic.replace(f":{server.account_id}:", ":999988887777:")
+    code, message, status = error_of(lambda: sns.publish(TopicArn=foreign, Message="x"))
+    assert (code, status) == ("AuthorizationError", 403)
+    assert f"sns:Publish on resource: {foreign}" in message

@@ -54,6 +54,7 @@ def client(server: LiveServer, service: str, creds: dict[str, str], **config: An
         aws_secret_access_key=creds["SecretAccessKey"],
         aws_session_token=creds.get("SessionToken"),
         config=NO_RETRIES.merge(Config(**config)) if config else NO_RETRIES,
+        verify=str(server.ca_bundle) if server.ca_bundle else None,
     )
 
 

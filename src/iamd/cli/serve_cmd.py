@@ -70,6 +70,16 @@ def register(commands: Any) -> None:
         action="store_true",
         help="serve only iamd's own services (IAM, STS, Access Analyzer, CloudTrail)",
     )
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        metavar="FILE",
+        help="serve HTTPS with this PEM certificate (with --tls-key); aws:SecureTransport is "
+        "then true",
+    )
+    serve.add_argument(
+        "--tls-key", type=Path, metavar="FILE", help="the PEM private key of --tls-cert"
+    )
     serve.add_argument("--log-level", default="warning")
     serve.set_defaults(handler=run_serve)
 
@@ -82,6 +92,8 @@ def run_serve(args: argparse.Namespace) -> int:
     from iamd.server.bootstrap import bootstrap
     from iamd.server.config import Settings
 
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise SystemExit("iamd serve: --tls-cert and --tls-key go together")
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     settings = Settings(
         host=args.host,
@@ -96,6 +108,8 @@ def run_serve(args: argparse.Namespace) -> int:
         backend_access_key=args.backend_access_key,
         backend_secret_key=args.backend_secret_key,
         s3_domains=_s3_domains(args.s3_domain),
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
     )
     default_account = DEV_ACCOUNT if settings.dev else None
     if settings.dev:
@@ -113,7 +127,9 @@ def run_serve(args: argparse.Namespace) -> int:
         ),
     )
     print(
-        f"iamd: account {boot.account_id}, listening on http://{args.host}:{args.port}", flush=True
+        f"iamd: account {boot.account_id}, listening on "
+        f"{settings.scheme}://{args.host}:{args.port}",
+        flush=True,
     )
     uvicorn.run(
         app,
@@ -122,6 +138,11 @@ def run_serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         access_log=False,
         lifespan="on",
+        # X-Forwarded-For and X-Forwarded-Proto are believed from --trusted-proxy peers only,
+        # by iamd itself: uvicorn's own handling would believe any local client's.
+        proxy_headers=False,
+        ssl_certfile=str(settings.tls_cert) if settings.tls_cert else None,
+        ssl_keyfile=str(settings.tls_key) if settings.tls_key else None,
     )
     return 0
 

@@ -15,8 +15,9 @@ import logging
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, quote
 from xml.etree import ElementTree
@@ -29,7 +30,7 @@ from iamd.authorize.authorizer import Authorizer
 from iamd.authorize.context import ContextValue, principal_context, request_context
 from iamd.authorize.credentials import Credentials
 from iamd.errors import AWSError, MissingAuthenticationToken
-from iamd.gateway import chunked, ec2_tags, mentions, object_tags, responses
+from iamd.gateway import checksums, chunked, mentions, object_tags, resource_tags, responses
 from iamd.gateway.addressing import DEFAULT_DOMAINS, locate
 from iamd.gateway.authn import Authenticated, Authenticator, anonymous, credential_scope, is_signed
 from iamd.gateway.backend import Backend, BackendConfig
@@ -123,6 +124,7 @@ class Gateway:
         self.forwarder = Forwarder(self.backend)
         self.authn = Authenticator(credentials, key_ring, last_used, settings.dev)
         self.policies = BucketPolicies(store, account_id, self._fetch_policy)
+        self.resource_tags = resource_tags.ResourceTags(self.backend, self.forwarder)
 
     async def _fetch_policy(self, bucket: str) -> tuple[int, bytes]:
         return await self.forwarder.fetch(
@@ -226,7 +228,19 @@ class Gateway:
             exchange.body_read = True
         signed = SignedRequest(method, raw_path, raw_query, headers, body)
         presigned = "X-Amz-Signature=" in raw_query
-        if is_signed(headers, raw_query):
+        sigv2 = headers.get("authorization", "").startswith("AWS ")
+        signed_v4 = is_signed(headers, raw_query)
+        if sigv2 or (not signed_v4 and ("AWSAccessKeyId" in query or "Signature" in query)):
+            # Signature Version 2 (header or query): S3 no longer accepts it, and answers so.
+            # https://docs.aws.amazon.com/AmazonS3/latest/API/Appendix-Sigv2.html
+            raise AWSError(
+                "The authorization mechanism you have provided is not supported. "
+                "Please use AWS4-HMAC-SHA256.",
+                code="InvalidRequest",
+                status=400,
+                sender=True,
+            )
+        if signed_v4:
             if (
                 streamed
                 and declared is not None
@@ -250,14 +264,6 @@ class Gateway:
             hex_declared = declared is not None and _HEX64.match(declared) is not None
             if not streamed and hex_declared and hashlib.sha256(body).hexdigest() != declared:
                 raise _sha256_mismatch()
-        elif "AWSAccessKeyId" in query or "Signature" in query:
-            raise AWSError(
-                "The authorization mechanism you have provided is not supported. "
-                "Please use AWS4-HMAC-SHA256.",
-                code="InvalidRequest",
-                status=400,
-                sender=True,
-            )
         else:
             who = Authenticated(anonymous(self.account_id), self.settings.region, None)
         exchange.caller, exchange.region = who.caller, who.region
@@ -282,39 +288,23 @@ class Gateway:
         payload = UNSIGNED_PAYLOAD if body else payload_hash(b"")  # the client's hash was checked
         state = _StreamState()
         forwarded = dict(headers)
+        # An x-amz-checksum-* header of the object's data: S3 refuses a mismatch (BadDigest);
+        # a backend such as moto would keep it unchecked, so the gateway checks it.
+        data_sum = checksums.from_headers(headers) if operation in STREAMED else None
+        if (
+            not streamed
+            and data_sum is not None
+            and checksums.compute(data_sum.algorithm, body) != data_sum.value
+        ):
+            raise checksums.mismatch(data_sum.algorithm)
         if streamed:
             payload = UNSIGNED_PAYLOAD
             if aws_chunked:
                 assert declared is not None
-                if who.verified is None:  # --dev's unchecked callers have no key to chain to
-                    raise AWSError(
-                        "aws-chunked uploads need a signature iamd can verify.",
-                        code="NotImplemented",
-                        status=501,
-                        sender=False,
-                    )
-                decoded = headers.get("x-amz-decoded-content-length")
-                if decoded is None or not decoded.isdigit():
-                    raise AWSError(
-                        "You must provide the Content-Length HTTP header.",
-                        code="MissingContentLength",
-                        status=411,
-                        sender=True,
-                    )
-                length = int(decoded)
-                stream = chunked.decode(
-                    _receive_chunks(receive), who.verified, state.fail, signed=declared
+                stream, length, payload = await _aws_chunked(
+                    receive, who, declared, forwarded, data_sum, state
                 )
-                forwarded.pop("x-amz-decoded-content-length", None)
-                forwarded.pop("x-amz-trailer", None)  # trailers end with the chunks
-                encoding = [
-                    e for e in forwarded.get("content-encoding", "").split(",") if e.strip()
-                ]
-                kept = [e for e in encoding if e.strip() != "aws-chunked"]
-                if kept:
-                    forwarded["content-encoding"] = ",".join(kept)
-                else:
-                    forwarded.pop("content-encoding", None)
+                exchange.body_read = isinstance(stream, bytes)
             else:
                 if not size.isdigit():
                     raise AWSError(
@@ -325,7 +315,7 @@ class Gateway:
                     )
                 length = int(size)
                 expected = declared if declared and _HEX64.match(declared) else None
-                stream = _checked_stream(receive, expected, state)
+                stream = _checked_stream(receive, expected, state, data_sum)
         try:
             response = await self.forwarder.open(
                 method,
@@ -526,15 +516,19 @@ class Gateway:
             region=who.region,
             extra={},
         )
-        tags = await self._ec2_tags(who.caller, service, mapped.checks, who.region)
+        tags = await self.resource_tags.lookup(
+            resource_tags.applicable(self.authorizer.evaluator(who.caller).policies),
+            service,
+            exchange.resources,
+            who.region,
+        )
         for check in mapped.checks:
-            full = {**context, **check.context}
-            rid = ec2_tags.resource_id(check.resource)
-            if rid is not None and rid in tags:
-                full.update(ec2_tags.context_of(tags[rid]))
+            full = {**context, **check.context, **tags.context(check.resource)}
             decision = self.authorizer.authorize(who.caller, check.action, check.resource, full)
             if not decision.allowed:
                 raise self._denied(service, who.caller, check, decision, full)
+            if tags.unknown(check.resource):  # a Deny on the tags cannot be ruled out
+                raise resource_tags.unreadable(service, who.caller.arn, check)
         exchange.decision = "Allow"
         response = await self.forwarder.open(
             method,
@@ -549,35 +543,9 @@ class Gateway:
         )
         async with response:
             exchange.status = response.status
+            self.resource_tags.after(mapped.operation, mapped.checks, response.status)
             self._audit(exchange)
             await relay(response, send, method == "HEAD")
-
-    async def _ec2_tags(
-        self, caller: Caller, service: ServiceInfo, needed: list[Check], region: str
-    ) -> dict[str, dict[str, str]]:
-        """The tags of the EC2 resources the checks name, when a policy looks at them."""
-        if service.name != "ec2":
-            return {}
-        ids = [rid for c in needed if (rid := ec2_tags.resource_id(c.resource)) is not None]
-        if not ids:
-            return {}
-        policies = self.authorizer.evaluator(caller).policies
-        session = policies.session
-        sessions = [session] if isinstance(session, Policy) else list(session or ())
-        if not mentions.any_names(
-            [*policies.identity, policies.boundary, *sessions], ec2_tags.PREFIXES
-        ):
-            return {}
-        status, body = await self.forwarder.fetch(
-            "POST",
-            "/",
-            "",
-            service="ec2",
-            region=region,
-            body=ec2_tags.describe_tags_body(ids),
-            content_type="application/x-www-form-urlencoded; charset=utf-8",
-        )
-        return ec2_tags.tags_by_resource(body) if status == 200 else {}
 
     def _denied(
         self,
@@ -618,52 +586,55 @@ class Gateway:
     # Audit ---------------------------------------------------------------------------------
 
     def _audit(self, exchange: _Exchange) -> None:
+        """Queue the call's event, built later in the recorder's thread from a snapshot of
+        the exchange as it is now (the answer may still fail after this)."""
         if exchange.audited:
             return
         exchange.audited = True
-        try:
-            caller = exchange.caller
-            if caller is None or caller.kind == "Anonymous":
-                scope = credential_scope(exchange.headers, "")
-                identity = audit.unknown_identity(scope[0] if scope else None)
-                account = caller.account_id if caller else self.account_id
-            else:
-                identity = audit.user_identity(caller)
-                account = caller.account_id
-            event = audit.build(
-                service=exchange.service.iam_prefix or exchange.service.signing_name,
-                operation=exchange.operation,
-                identity=identity,
-                account_id=account,
-                region=exchange.region,
-                source_ip=exchange.source_ip,
-                user_agent=exchange.headers.get("user-agent", ""),
-                request_id=exchange.request_id,
-                error=exchange.error,
-            )
-            # S3's members keep their own spelling (bucketName, key, Host), as in CloudTrail.
-            event["requestParameters"] = exchange.params
-            event["eventSource"] = exchange.service.event_source
-            event["additionalEventData"] = {
-                "gatewayDecision": exchange.decision,
-                # The IAM actions the call needed (ListObjectsV2 is s3:ListBucket): what
-                # policy generation should grant for it.
-                "iamActions": exchange.actions,
-                "backendStatus": exchange.status if exchange.error is None else None,
-            }
-            if exchange.resources:
-                event["resources"] = [
-                    {"ARN": r, "accountId": account, "type": _resource_type(r)}
-                    for r in exchange.resources
-                    if r != "*"
-                ]
-            if exchange.service.name == "s3" and exchange.params and "key" in exchange.params:
-                event["managementEvent"] = False
-                event["eventCategory"] = "Data"
-                event["eventType"] = "AwsApiCall"
-            self.recorder.record(event)
-        except Exception:  # the audit trail never fails a request
-            log.exception("gateway: could not build the audit event of %s", exchange.request_id)
+        self.recorder.record(partial(self._event, replace(exchange), datetime.now(UTC)))
+
+    def _event(self, exchange: _Exchange, now: datetime) -> dict[str, Any]:
+        caller = exchange.caller
+        if caller is None or caller.kind == "Anonymous":
+            scope = credential_scope(exchange.headers, "")
+            identity = audit.unknown_identity(scope[0] if scope else None)
+            account = caller.account_id if caller else self.account_id
+        else:
+            identity = audit.user_identity(caller)
+            account = caller.account_id
+        event = audit.build(
+            service=exchange.service.iam_prefix or exchange.service.signing_name,
+            operation=exchange.operation,
+            identity=identity,
+            account_id=account,
+            region=exchange.region,
+            source_ip=exchange.source_ip,
+            user_agent=exchange.headers.get("user-agent", ""),
+            request_id=exchange.request_id,
+            error=exchange.error,
+            now=now,
+        )
+        # S3's members keep their own spelling (bucketName, key, Host), as in CloudTrail.
+        event["requestParameters"] = exchange.params
+        event["eventSource"] = exchange.service.event_source
+        event["additionalEventData"] = {
+            "gatewayDecision": exchange.decision,
+            # The IAM actions the call needed (ListObjectsV2 is s3:ListBucket): what
+            # policy generation should grant for it.
+            "iamActions": exchange.actions,
+            "backendStatus": exchange.status if exchange.error is None else None,
+        }
+        if exchange.resources:
+            event["resources"] = [
+                {"ARN": r, "accountId": account, "type": _resource_type(r)}
+                for r in exchange.resources
+                if r != "*"
+            ]
+        if exchange.service.name == "s3" and exchange.params and "key" in exchange.params:
+            event["managementEvent"] = False
+            event["eventCategory"] = "Data"
+            event["eventType"] = "AwsApiCall"
+        return event
 
 
 # Helpers -------------------------------------------------------------------------------------
@@ -748,23 +719,108 @@ class _StreamState:
 
 
 async def _checked_stream(
-    receive: Receive, expected: str | None, state: _StreamState
+    receive: Receive,
+    expected: str | None,
+    state: _StreamState,
+    data_sum: checksums.Checksum | None = None,
 ) -> AsyncIterator[bytes]:
-    """The body as it arrives; with a declared SHA-256, the last chunk is held back until the
-    whole body is known to match it, so a backend never completes an upload that does not."""
+    """The body as it arrives; with a declared SHA-256 or an x-amz-checksum-* header, the last
+    chunk is held back until the whole body is known to match them, so a backend never
+    completes an upload that does not."""
     hasher = hashlib.sha256() if expected else None
+    running = checksums.Running(data_sum.algorithm) if data_sum is not None else None
     pending: bytes | None = None
     async for chunk in _receive_chunks(receive):
         if hasher is not None:
             hasher.update(chunk)
+        if running is not None:
+            running.update(chunk)
         if pending is not None:
             yield pending
         pending = chunk
     if hasher is not None and hasher.hexdigest() != expected:
         state.fail(_sha256_mismatch())
         raise _BodyMismatchError
+    if running is not None and data_sum is not None and running.value() != data_sum.value:
+        state.fail(checksums.mismatch(data_sum.algorithm))
+        raise _BodyMismatchError
     if pending is not None:
         yield pending
+
+
+async def _aws_chunked(
+    receive: Receive,
+    who: Authenticated,
+    declared: str,
+    forwarded: dict[str, str],
+    data_sum: checksums.Checksum | None,
+    state: _StreamState,
+) -> tuple[AsyncIterator[bytes] | bytes, int, str]:
+    """An aws-chunked upload's body for the backend, its length and payload hash; adjusts
+    ``forwarded``. Chunk signatures, the trailer's signature and the checksum are verified
+    (:mod:`iamd.gateway.chunked`). A small body is decoded and checked whole, then sent in one
+    write with its checksum as a header; a larger one streams, re-encoded as
+    STREAMING-UNSIGNED-PAYLOAD-TRAILER when it has a trailer so that the backend keeps the
+    checksum with the object as S3 does (GetObject with ChecksumMode=ENABLED returns it)."""
+    if declared not in chunked.VARIANTS:
+        raise AWSError(
+            f"iamd does not support {declared} uploads.",
+            code="NotImplemented",
+            status=501,
+            sender=False,
+        )
+    if who.verified is None and declared != chunked.UNSIGNED_TRAILER:
+        # --dev's unchecked callers have no key to chain chunk signatures to.
+        raise AWSError(
+            "aws-chunked uploads need a signature iamd can verify.",
+            code="NotImplemented",
+            status=501,
+            sender=False,
+        )
+    decoded = forwarded.pop("x-amz-decoded-content-length", None)
+    if decoded is None or not decoded.isdigit():
+        raise AWSError(
+            "You must provide the Content-Length HTTP header.",
+            code="MissingContentLength",
+            status=411,
+            sender=True,
+        )
+    length = int(decoded)
+    decoder = chunked.Decoder(
+        who.verified,
+        state.fail,
+        signed=declared,
+        length=length,
+        trailer=forwarded.pop("x-amz-trailer", None),
+        expected=data_sum,
+    )
+    encoding = [e.strip() for e in forwarded.pop("content-encoding", "").split(",")]
+    kept = [e for e in encoding if e and e != "aws-chunked"]
+    if kept:
+        forwarded["content-encoding"] = ",".join(kept)
+    data = decoder.decode(_receive_chunks(receive))
+    if length <= SMALL_BODY:
+        try:
+            body = b"".join([piece async for piece in data])
+        except chunked.ChunkError:
+            assert state.error is not None
+            raise state.error from None
+        checksum = decoder.checksum
+        if checksum is not None:
+            forwarded[checksum.header] = checksum.value
+            forwarded["x-amz-sdk-checksum-algorithm"] = checksum.algorithm
+        return body, len(body), UNSIGNED_PAYLOAD
+    if decoder.trailer is None or decoder.algorithm is None:
+        return data, length, UNSIGNED_PAYLOAD
+    forwarded["content-encoding"] = ",".join([*kept, "aws-chunked"])
+    forwarded["x-amz-decoded-content-length"] = decoded
+    forwarded["x-amz-trailer"] = decoder.trailer
+    forwarded["x-amz-sdk-checksum-algorithm"] = decoder.algorithm
+    return (
+        chunked.with_trailer(data, decoder),
+        chunked.trailer_length(length, decoder.algorithm),
+        chunked.UNSIGNED_TRAILER,
+    )
 
 
 def _sha256_mismatch() -> AWSError:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from iamd.authorize.context import ContextValue
-from iamd.catalog.actions import lookup_action
+from iamd.catalog.actions import ActionInfo, lookup_action
 from iamd.catalog.resources import resource_type
 from iamd.gateway.s3_actions import Check, UnmappedOperationError
 from iamd.gateway.services import ServiceInfo
@@ -128,33 +128,83 @@ def _resources(action: str, params: dict[str, Any], region: str, account: str) -
     info = lookup_action(action)
     if info is None:
         return ["*"]
+    named = _named(info, params, region, account)
+    if named:
+        return named
+    formats = [
+        rtype.arn_format
+        for r in info.resource_types
+        if (rtype := resource_type(info.service, r.name)) is not None
+    ]
+    found = _resource_arn(params, formats)
+    return [found] if found else ["*"]
+
+
+def _named(info: ActionInfo, params: dict[str, Any], region: str, account: str) -> list[str]:
+    """The ARNs of the action's one required resource type, from the parameter that names it
+    (``TableName``, ``QueueUrl``, ``InstanceId.N``); empty when there is no such parameter."""
     required = [r for r in info.resource_types if r.required]
     if len(required) != 1:
-        return ["*"]
+        return []
     rtype = resource_type(info.service, required[0].name)
     if rtype is None:
-        return ["*"]
+        return []
     arn_format = rtype.arn_format
     fixed = ("Partition", "Region", "Account")
     variables = [v for v in _VARIABLE.findall(arn_format) if v not in fixed]
     if len(variables) != 1:
-        return ["*"]
+        return []
     variable = variables[0]
-    for value in _values(params, variable.removesuffix("Name") + "Arn"):
-        if value.startswith("arn:"):
-            return [value]
-    values = _values(params, variable)
+    arn_name = variable.removesuffix("Name") + "Arn"
+    # json services spell members either way: TableArn, stateMachineArn.
+    for name in (arn_name, arn_name[:1].lower() + arn_name[1:]):
+        for value in _values(params, name):
+            if value.startswith("arn:"):
+                return [value]
+    values = _values(params, variable) or _values(params, variable[:1].lower() + variable[1:])
     url = params.get(variable.removesuffix("Name") + "Url")
     if not values and isinstance(url, str):
         parts = urlsplit(url).path.strip("/").split("/")
         if parts and parts[-1]:
             # The URL's account is the backend's own; the queue belongs to the caller's.
             values = [parts[-1]]
-    if not values:
-        return ["*"]
     base = arn_format.replace("${Partition}", "aws").replace("${Region}", region)
     base = base.replace("${Account}", account)
-    return [base.replace("${" + variable + "}", value) for value in values]
+    # A name parameter may carry the whole ARN (Lambda's FunctionName, Secrets Manager's
+    # SecretId, KMS's KeyId): that ARN is the resource, not a name inside another one.
+    return [
+        value if value.startswith("arn:") else base.replace("${" + variable + "}", value)
+        for value in values
+    ]
+
+
+_RESOURCE_ARN_PARAMS = ("ResourceArn", "resourceArn", "ResourceARN", "Resource", "ARN")
+"""Where tagging operations name their resource: DynamoDB's and SNS's TagResource take
+``ResourceArn``, Step Functions' ``resourceArn``, Lambda's ``Resource`` (``{ARN}`` in its URI)."""
+
+
+def _resource_arn(params: dict[str, Any], formats: list[str]) -> str | None:
+    """An ARN the request gives under a generic name, when it is one of the action's resource
+    types (so ``dynamodb:TagResource`` on a table is authorized on the table's ARN)."""
+    for name in _RESOURCE_ARN_PARAMS:
+        for value in _values(params, name):
+            if value.startswith("arn:") and any(_arn_pattern(f).match(value) for f in formats):
+                return value
+    return None
+
+
+@cache
+def _arn_pattern(arn_format: str) -> re.Pattern[str]:
+    """``arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}`` as a pattern: the
+    literal parts escaped, a variable any non-empty text (a log group's name holds slashes)."""
+    pieces = _VARIABLE.split(arn_format)
+    out = []
+    for n, piece in enumerate(pieces):
+        if n % 2 == 0:
+            out.append(re.escape(piece))
+        else:
+            out.append("[^:]*" if piece in ("Region", "Account") else ".+")
+    return re.compile("".join(out) + "$")
 
 
 def request_tags(params: dict[str, Any]) -> dict[str, ContextValue]:

@@ -13,6 +13,8 @@ import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, MutableMapping
+from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qs, unquote_plus
 
@@ -170,6 +172,8 @@ class IamdApp:
             return
         if scope["type"] != "http":
             return
+        if self.settings.trusted_proxies:
+            scope = self._forwarded_scheme(scope)
         if self.gateway is not None and for_gateway(scope):
             await self.gateway(scope, receive, send)  # every service but iamd's own
             return
@@ -260,15 +264,18 @@ class IamdApp:
             log.exception("internal error in request %s", request_id)
             failure = ServiceFailure("An internal error occurred.")
             status, answer_headers, result = protocol.serialize_error(failure, request_id)
-        # --- audit: one CloudTrail event per call (built here, written off the request path)
+        # --- audit: one CloudTrail event per call, built and written off the request path
+        # when the caller is known (building the event for a failed authentication looks the
+        # key up, which stays on this thread).
         try:
             if signed is not None:
-                self.recorder.record(
-                    self._audit_event(
-                        signed, scope, headers, request_id, caller, service, region,
-                        operation, params, payload, failure, protocol,
-                    )
+                build = partial(
+                    self._audit_event,
+                    signed, self._source_ip(scope, headers), request_id, caller, service,
+                    region, operation, params, payload, failure, protocol, datetime.now(UTC),
                 )  # fmt: skip
+                known = caller is not None and caller.kind != "Anonymous"
+                self.recorder.record(build if known else build())
         except Exception:  # the audit trail never fails a request
             log.exception("could not build the audit event of request %s", request_id)
         # --- end audit
@@ -289,8 +296,7 @@ class IamdApp:
     def _audit_event(
         self,
         signed: SignedRequest,
-        scope: Scope,
-        headers: dict[str, str],
+        source_ip: str,
         request_id: str,
         caller: Caller | None,
         service: str | None,
@@ -300,6 +306,7 @@ class IamdApp:
         payload: dict[str, Any] | None,
         failure: AWSError | None,
         protocol: WireProtocol,
+        now: datetime,
     ) -> dict[str, Any]:
         known = caller is not None and service is not None and region is not None
         credential = None if known else _credential_scope(signed)
@@ -336,12 +343,13 @@ class IamdApp:
             identity=identity,
             account_id=account_id,
             region=region or (credential[1] if credential else self.settings.region),
-            source_ip=self._source_ip(scope, headers),
-            user_agent=headers.get("user-agent", ""),
+            source_ip=source_ip,
+            user_agent=signed.headers.get("user-agent", ""),
             request_id=request_id,
             params=params,
             result=payload,
             error=failure,
+            now=now,
             resources=audit.resources(service, account_id, params, payload),
         )
 
@@ -431,6 +439,22 @@ class IamdApp:
             secure=scope.get("scheme") == "https",
         )
         return self.dispatcher.dispatch(service, operation, params, caller, origin)
+
+    def _forwarded_scheme(self, scope: Scope) -> Scope:
+        """The scope with scheme https when a --trusted-proxy peer that terminated TLS says so
+        in X-Forwarded-Proto: aws:SecureTransport is about the client's own connection. Nobody
+        else's header is believed (uvicorn's handling of it is off: see ``iamd serve``)."""
+        if scope.get("scheme") != "http":
+            return scope
+        client = scope.get("client")
+        if not self.settings.trusts(client[0] if client else "127.0.0.1"):
+            return scope
+        for name, value in scope.get("headers", []):
+            if name.lower() == b"x-forwarded-proto":
+                if value.split(b",")[0].strip().lower() == b"https":
+                    return {**scope, "scheme": "https"}
+                break
+        return scope
 
     def _source_ip(self, scope: Scope, headers: dict[str, str]) -> str:
         client = scope.get("client")

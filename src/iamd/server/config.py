@@ -30,9 +30,17 @@ class Settings:
     """The gateway's backend; None starts the embedded one (moto's server)."""
     backend_access_key: str = ""
     backend_secret_key: str = ""
+    tls_cert: Path | None = None
+    """Serve HTTPS with this PEM certificate (chain) and ``tls_key``: then aws:SecureTransport
+    is true, and SDKs send S3 uploads with trailing checksums (boto3 does only over https)."""
+    tls_key: Path | None = None
     s3_domains: tuple[str, ...] = DEFAULT_DOMAINS
     """Hosts under which S3 requests are virtual-hosted (``bucket.<domain>``); AWS's regional
     ``s3.<region>.amazonaws.com`` names are recognised besides these."""
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls_cert is not None else "http"
 
     def trusts(self, peer: str) -> bool:
         try:

@@ -7,7 +7,8 @@ credentials.  To test that flow offline, iamd is an issuer itself: it serves
 one deployment signs and verifies with the same keys.
 
 The issuer URL is ``IAMD_OIDC_ISSUER`` when set, else ``http://<host>:<port>`` of the server
-(the request's ``Host`` when the server listens on every address).  Register it in IAM with the
+(the request's ``Host`` when the server listens on every address; ``https://`` when it serves
+TLS).  Register it in IAM with the
 ``https://`` URL AWS demands (``CreateOpenIDConnectProvider`` takes only https); the ``iss`` of
 a token is matched without its scheme, and tokens this issuer signs are verified with its keys
 directly, so its ``http`` URL is never fetched by iamd itself.
@@ -46,7 +47,7 @@ def issuer_url(
     host_header: str | None = None,
     env: Mapping[str, str] | None = None,
 ) -> str:
-    """The issuer this server is: ``IAMD_OIDC_ISSUER``, else its own ``http`` base URL."""
+    """The issuer this server is: ``IAMD_OIDC_ISSUER``, else its own base URL."""
     configured = (os.environ if env is None else env).get(ISSUER_ENV, "").strip()
     if configured:
         return configured.rstrip("/")
@@ -54,10 +55,10 @@ def issuer_url(
         return DEFAULT_ISSUER
     host = settings.host
     if host in ("0.0.0.0", "::", "") and host_header:
-        return f"http://{host_header}"
+        return f"{settings.scheme}://{host_header}"
     if ":" in host:
         host = f"[{host}]"
-    return f"http://{host}:{settings.port}"
+    return f"{settings.scheme}://{host}:{settings.port}"
 
 
 def discovery(issuer: str) -> dict[str, Any]:

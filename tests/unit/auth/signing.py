@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from unittest import mock
@@ -22,6 +22,7 @@ from botocore.auth import (  # type: ignore[import-untyped]
     SigV4QueryAuth,
 )
 from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+from botocore.compat import HAS_CRT  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
@@ -43,8 +44,16 @@ def lookup(access_key_id: str) -> SigningSecret | None:
 
 @contextmanager
 def pinned_clock(moment: datetime = SIGNED_AT) -> Iterator[None]:
-    """Make botocore sign as if it were ``moment``."""
-    with mock.patch("botocore.auth.get_current_datetime", return_value=moment):
+    """Make botocore sign as if it were ``moment``: its Python signers, and its awscrt ones
+    (which boto3 clients use when awscrt is installed, as the gateway extra does)."""
+
+    def now(remove_tzinfo: bool = True) -> datetime:
+        return moment if remove_tzinfo else moment.replace(tzinfo=UTC)
+
+    with ExitStack() as stack:
+        stack.enter_context(mock.patch("botocore.auth.get_current_datetime", now))
+        if HAS_CRT:
+            stack.enter_context(mock.patch("botocore.crt.auth.get_current_datetime", now))
         yield
 
 

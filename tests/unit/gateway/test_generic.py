@@ -101,3 +101,52 @@ def test_operations_authorized_under_another_action_name() -> None:
     assert found == [
         ("lambda:InvokeFunction", "arn:aws:lambda:eu-west-1:111122223333:function:my-fn")
     ]
+
+
+def test_tagging_operations_name_the_resource_they_tag() -> None:
+    """TagResource names its resource under a generic member (``ResourceArn``, Lambda's
+    ``{ARN}`` in the URI): when that ARN is one of the action's resource types, it is the
+    resource, so a policy on the table or function governs who may retag it.
+    https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html"""
+    table = "arn:aws:dynamodb:eu-west-1:111122223333:table/orders"
+    body = json.dumps({"ResourceArn": table, "Tags": [{"Key": "team", "Value": "blue"}]})
+    headers = {"x-amz-target": "DynamoDB_20120810.TagResource"}
+    found = mapped("dynamodb", headers=headers, body=body.encode())
+    assert found[1] == [("dynamodb:TagResource", table)]
+    assert found[2]["aws:RequestTag/team"] == "blue"
+    function = "arn:aws:lambda:eu-west-1:111122223333:function:my-fn"
+    assert mapped("lambda", method="GET", path=f"/2017-03-31/tags/{function}")[1] == [
+        ("lambda:ListTags", function)
+    ]
+    # An ARN of another service is not taken for the resource.
+    body = json.dumps({"ResourceArn": "arn:aws:sqs:eu-west-1:111122223333:q", "Tags": []})
+    assert mapped("dynamodb", headers=headers, body=body.encode())[1] == [
+        ("dynamodb:TagResource", "*")
+    ]
+
+
+def test_a_name_member_holding_an_arn_is_the_arn() -> None:
+    """Secrets Manager's SecretId, Lambda's FunctionName and KMS's KeyId take a name or an ARN;
+    json members may be camelCase (``logGroupName``, ``stateMachineArn``)."""
+    secret = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"
+    headers = {"x-amz-target": "secretsmanager.GetSecretValue"}
+    body = json.dumps({"SecretId": secret}).encode()
+    assert mapped("secretsmanager", headers=headers, body=body)[1] == [
+        ("secretsmanager:GetSecretValue", secret)
+    ]
+    body = json.dumps({"SecretId": "db"}).encode()
+    assert mapped("secretsmanager", headers=headers, body=body)[1] == [
+        (
+            "secretsmanager:GetSecretValue",
+            "arn:aws:secretsmanager:eu-west-1:111122223333:secret:db",
+        )
+    ]
+    headers = {"x-amz-target": "Logs_20140328.PutRetentionPolicy"}
+    body = json.dumps({"logGroupName": "/app/web", "retentionInDays": 7}).encode()
+    assert mapped("logs", headers=headers, body=body)[1] == [
+        ("logs:PutRetentionPolicy", "arn:aws:logs:eu-west-1:111122223333:log-group:/app/web")
+    ]
+    machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:flow"
+    headers = {"x-amz-target": "AWSStepFunctions.StartExecution"}
+    body = json.dumps({"stateMachineArn": machine}).encode()
+    assert mapped("states", headers=headers, body=body)[1] == [("states:StartExecution", machine)]
