@@ -30,7 +30,16 @@ from iamd.authorize.authorizer import Authorizer
 from iamd.authorize.context import ContextValue, principal_context, request_context
 from iamd.authorize.credentials import Credentials
 from iamd.errors import AWSError, MissingAuthenticationToken
-from iamd.gateway import checksums, chunked, mentions, object_tags, resource_tags, responses
+from iamd.gateway import (
+    calls,
+    checksums,
+    chunked,
+    mentions,
+    object_tags,
+    resource_policies,
+    resource_tags,
+    responses,
+)
 from iamd.gateway.addressing import DEFAULT_DOMAINS, locate
 from iamd.gateway.authn import Authenticated, Authenticator, anonymous, credential_scope, is_signed
 from iamd.gateway.backend import Backend, BackendConfig
@@ -125,6 +134,11 @@ class Gateway:
         self.authn = Authenticator(credentials, key_ring, last_used, settings.dev)
         self.policies = BucketPolicies(store, account_id, self._fetch_policy)
         self.resource_tags = resource_tags.ResourceTags(self.backend, self.forwarder)
+        self.resource_policies = resource_policies.ResourcePolicies(
+            partial(calls.call, self.forwarder),
+            self.resource_tags.backend_account,
+            self.backend.url,
+        )
 
     async def _fetch_policy(self, bucket: str) -> tuple[int, bytes]:
         return await self.forwarder.fetch(
@@ -502,6 +516,7 @@ class Gateway:
                 body,
                 who.region,
                 who.caller.account_id,
+                await self.resource_tags.backend_account(who.region),
             )
         except UnmappedOperationError as error:
             raise _unmapped(exchange, str(error)) from None
@@ -516,17 +531,33 @@ class Gateway:
             region=who.region,
             extra={},
         )
+        found = await self.resource_policies.lookup(mapped.checks, who.region)
         tags = await self.resource_tags.lookup(
-            resource_tags.applicable(self.authorizer.evaluator(who.caller).policies),
+            [
+                *resource_tags.applicable(self.authorizer.evaluator(who.caller).policies),
+                *found.policies(),
+            ],
             service,
             exchange.resources,
             who.region,
         )
         for check in mapped.checks:
             full = {**context, **check.context, **tags.context(check.resource)}
-            decision = self.authorizer.authorize(who.caller, check.action, check.resource, full)
+            target = found.target(check)  # the resource's policy and owner, an alias's key
+            if target.account:
+                full["aws:ResourceAccount"] = target.account
+            decision = self.authorizer.authorize(
+                who.caller, check.action, target.resource, full, target.account, target.policy
+            )
+            decision = resource_policies.settle(who.caller, target, decision)
+            if target.unknown and decision.outcome is not EXPLICIT:
+                # A Deny in the resource policy cannot be ruled out, nor its grant counted.
+                raise resource_policies.unreadable(
+                    service, who.caller.arn, check.action, target.resource
+                )
             if not decision.allowed:
-                raise self._denied(service, who.caller, check, decision, full)
+                named = replace(check, resource=target.resource)
+                raise self._denied(service, who.caller, named, decision, full)
             if tags.unknown(check.resource):  # a Deny on the tags cannot be ruled out
                 raise resource_tags.unreadable(service, who.caller.arn, check)
         exchange.decision = "Allow"
@@ -544,6 +575,7 @@ class Gateway:
         async with response:
             exchange.status = response.status
             self.resource_tags.after(mapped.operation, mapped.checks, response.status)
+            self.resource_policies.after(mapped.operation, mapped.checks, response.status)
             self._audit(exchange)
             await relay(response, send, method == "HEAD")
 

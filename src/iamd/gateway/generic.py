@@ -124,11 +124,13 @@ def _values(params: dict[str, Any], name: str) -> list[str]:
     return [v for k, v in params.items() if k.startswith(prefix) and isinstance(v, str)]
 
 
-def _resources(action: str, params: dict[str, Any], region: str, account: str) -> list[str]:
+def _resources(
+    action: str, params: dict[str, Any], region: str, account: str, backend: str | None = None
+) -> list[str]:
     info = lookup_action(action)
     if info is None:
         return ["*"]
-    named = _named(info, params, region, account)
+    named = _named(info, params, region, account, backend)
     if named:
         return named
     formats = [
@@ -140,9 +142,12 @@ def _resources(action: str, params: dict[str, Any], region: str, account: str) -
     return [found] if found else ["*"]
 
 
-def _named(info: ActionInfo, params: dict[str, Any], region: str, account: str) -> list[str]:
+def _named(
+    info: ActionInfo, params: dict[str, Any], region: str, account: str, backend: str | None = None
+) -> list[str]:
     """The ARNs of the action's one required resource type, from the parameter that names it
-    (``TableName``, ``QueueUrl``, ``InstanceId.N``); empty when there is no such parameter."""
+    (``TableName``, ``QueueUrl``, ``InstanceId.N``); empty when there is no such parameter.
+    ``backend`` is the backend's account, when known."""
     required = [r for r in info.resource_types if r.required]
     if len(required) != 1:
         return []
@@ -166,8 +171,13 @@ def _named(info: ActionInfo, params: dict[str, Any], region: str, account: str) 
     if not values and isinstance(url, str):
         parts = urlsplit(url).path.strip("/").split("/")
         if parts and parts[-1]:
-            # The URL's account is the backend's own; the queue belongs to the caller's.
+            # The backend keeps every account's queues in its own account: a URL naming it
+            # names the caller's queue. One naming another account names that account's
+            # queue, as a queue URL names its owner on AWS.
             values = [parts[-1]]
+            named = parts[-2] if len(parts) > 1 else ""
+            if backend and named != backend and len(named) == 12 and named.isdigit():
+                account = named
     base = arn_format.replace("${Partition}", "aws").replace("${Region}", region)
     base = base.replace("${Account}", account)
     # A name parameter may carry the whole ARN (Lambda's FunctionName, Secrets Manager's
@@ -236,6 +246,7 @@ def map_request(
     body: bytes,
     region: str,
     account: str,
+    backend_account: str | None = None,
 ) -> Mapped:
     """The operation and the checks of a request, or :class:`UnmappedOperationError`."""
     operation, params = _operation(service, method, path, query, headers, body)
@@ -256,6 +267,6 @@ def map_request(
     context = request_tags(params)
     checks = [
         Check(action, resource, None, context)
-        for resource in _resources(action, params, region, account)
+        for resource in _resources(action, params, region, account, backend_account)
     ]
     return Mapped(operation, checks, params)

@@ -386,7 +386,7 @@ class ResourceTags:
         named = {r: arn for r in resources if r != "*" and (arn := Arn.parse(r)) is not None}
         if not named or not mentions.any_names(policies, key_prefixes(service.iam_prefix)):
             return NOTHING
-        account = await self._backend_account(region)
+        account = await self.backend_account(region)
         wanted = {r: tagged(arn).in_account(account) for r, arn in named.items()}
         now = time.monotonic()
         known: dict[str, Tags | None] = {}
@@ -459,7 +459,7 @@ class ResourceTags:
         self.reads += 1
         return await calls.call(self.forwarder, signing_name, operation, params, region)
 
-    async def _backend_account(self, region: str) -> str | None:
+    async def backend_account(self, region: str) -> str | None:
         """The account the backend keeps resources in: the embedded moto's is iamd's; another
         backend is asked once with sts:GetCallerIdentity (ARNs are read as given until then)."""
         if self.backend.embedded:
