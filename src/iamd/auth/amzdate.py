@@ -69,6 +69,19 @@ def parse_http_date(value: str) -> tuple[int, datetime] | None:
     return calendar.timegm(moment.utctimetuple()), moment
 
 
+_last_formatted: tuple[int, str] = (-1, "")
+
+
 def format_amz_date(epoch: float) -> str:
-    """The ISO 8601 basic form of a moment, truncated to the second, as AWS's messages show it."""
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(int(epoch // 1)))
+    """The ISO 8601 basic form of a moment, truncated to the second, as AWS's messages show it.
+
+    Every signature check and every re-signed request formats the current second: the last one
+    is kept (a tuple, replaced whole, so threads never see half of it)."""
+    global _last_formatted
+    second = int(epoch // 1)
+    last = _last_formatted
+    if last[0] == second:
+        return last[1]
+    text = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+    _last_formatted = (second, text)
+    return text

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 DEFAULT_DOMAINS = ("localhost", "s3.localhost", "s3.amazonaws.com")
@@ -41,14 +42,17 @@ class S3Target:
         return f"/{self.bucket}/{self.raw_key}"
 
 
+@lru_cache(maxsize=1024)
 def _host_bucket(host: str, domains: tuple[str, ...]) -> str | None:
+    """The bucket a Host header names, if any (cached: a server sees few distinct hosts)."""
     name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     name = name.lower().rstrip(".")
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-        return None
-    except ValueError:
-        pass
+    if name[:1].isdigit() or name.startswith("[") or ":" in name:  # may be an IP address
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+            return None
+        except ValueError:
+            pass
     for domain in domains:
         if name.endswith("." + domain):
             return name[: -len(domain) - 1] or None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote, unquote_plus
 from xml.etree import ElementTree
 
 from iamd.audit import events as audit
@@ -44,7 +44,7 @@ from iamd.gateway.addressing import DEFAULT_DOMAINS, locate
 from iamd.gateway.authn import Authenticated, Authenticator, anonymous, credential_scope, is_signed
 from iamd.gateway.backend import Backend, BackendConfig
 from iamd.gateway.bucket_policies import BucketPolicies
-from iamd.gateway.forward import Forwarder, backend_query, relay
+from iamd.gateway.forward import PRESIGN_PARAMS, Forwarder, backend_query, relay
 from iamd.gateway.generic import map_request
 from iamd.gateway.http1 import Response
 from iamd.gateway.s3_actions import Check, UnmappedOperationError, checks
@@ -223,7 +223,7 @@ class Gateway:
         raw_path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
         raw_path = raw_path.split("?", 1)[0]
         target = locate(headers.get("host", ""), raw_path, self.domains)
-        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        query = _operation_query(raw_query)
         operation = identify(method, target.kind, query, headers)
         named = {"bucketName": target.bucket, "key": target.key, "Host": headers.get("host")}
         exchange.params = {k: v for k, v in named.items() if v is not None}
@@ -682,6 +682,25 @@ def _unmapped(exchange: _Exchange, what: str) -> AWSError:
         status=status,
         sender=True,
     )
+
+
+def _operation_query(raw_query: str) -> dict[str, str]:
+    """The decoded query parameters that say what an S3 request is (``parse_qsl`` without the
+    presigned URL's ``X-Amz-*`` signature parameters, which the signature check reads itself,
+    and without decoding what needs none: this runs on every S3 call)."""
+    out: dict[str, str] = {}
+    for piece in raw_query.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        if name in PRESIGN_PARAMS:
+            continue
+        if "%" in name or "+" in name:
+            name = unquote_plus(name)
+        if "%" in value or "+" in value:
+            value = unquote_plus(value)
+        out[name] = value
+    return out
 
 
 def query_version(context: dict[str, ContextValue]) -> str | None:

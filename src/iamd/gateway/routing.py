@@ -33,7 +33,8 @@ def _credential_service(authorization: bytes | None, query: bytes) -> str | None
             return None
         end = query.find(b"&", start)
         raw = query[start + len(b"X-Amz-Credential=") : end if end >= 0 else None]
-        credential = unquote(raw.decode("latin-1"))
+        text = raw.decode("latin-1").replace("%2F", "/").replace("%2f", "/")
+        credential = unquote(text) if "%" in text else text
     parts = credential.split("/")
     return parts[3] if len(parts) == 5 else None
 
