@@ -20,8 +20,6 @@ import json
 import os
 import ssl
 import subprocess
-import sys
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -38,7 +36,6 @@ from botocore.credentials import Credentials
 
 from support.gateway import allow, client, error_of, make_user
 from support.live import (
-    ACCOUNT,
     ROOT_KEY,
     ROOT_SECRET,
     LiveServer,
@@ -46,6 +43,7 @@ from support.live import (
     live_server,
     self_signed,
 )
+from support.serve_process import iamd_serve, serve_command, serve_env
 
 CHECKSUMS: dict[str, type[httpchecksum.BaseChecksum]] = {
     "CRC32": httpchecksum.Crc32Checksum,
@@ -261,42 +259,20 @@ def test_iamd_serve_with_tls_flags(tmp_path: Path) -> None:
     certificate as its CA bundle, and requests over https are SecureTransport. One flag without
     the other is refused."""
     cert, key = self_signed(tmp_path)
-    port = free_port()
-    env = {
-        **os.environ,
-        "IAMD_ACCOUNT_ID": ACCOUNT,
-        "IAMD_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-        "IAMD_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-        "IAMD_MASTER_KEY": "33" * 32,
-    }
-    serve = [sys.executable, "-m", "iamd.cli.main", "serve", "--port", str(port)]
-    serve += ["--data-dir", str(tmp_path / "data"), "--no-gateway"]
+    serve = ["--data-dir", str(tmp_path / "data"), "--no-gateway"]
     refused = subprocess.run(
-        [*serve, "--tls-cert", str(cert)], env=env, capture_output=True, text=True, timeout=60
+        [*serve_command(free_port(), *serve), "--tls-cert", str(cert)],
+        env=serve_env("33" * 32),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert refused.returncode != 0 and "--tls-cert and --tls-key go together" in refused.stderr
-    process = subprocess.Popen(
-        [*serve, "--tls-cert", str(cert), "--tls-key", str(key)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        banner = process.stdout.readline()
-        assert f"listening on https://127.0.0.1:{port}" in banner
-        context = ssl.create_default_context(cafile=str(cert))
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                url = f"https://127.0.0.1:{port}/_iamd/health"
-                with urllib.request.urlopen(url, timeout=1, context=context) as answer:
-                    assert answer.read() == b"ok\n"
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+    context = ssl.create_default_context(cafile=str(cert))
+    flags = ["--tls-cert", str(cert), "--tls-key", str(key)]
+    with iamd_serve(*serve, *flags, master_key="33" * 32, scheme="https", context=context) as up:
+        port = up.port
+        assert f"listening on https://127.0.0.1:{port}" in up.banner
         endpoint = f"https://127.0.0.1:{port}"
         iam = boto3.client(
             "iam",
@@ -340,6 +316,3 @@ def test_iamd_serve_with_tls_flags(tmp_path: Path) -> None:
         # 30 s TLS shutdown timeout.
         iam.close()
         user_iam.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=30)

@@ -7,13 +7,7 @@ behind iamd the domain is whatever name the operator serves S3 under.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -21,43 +15,18 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from support.live import ACCOUNT, ROOT_KEY, ROOT_SECRET, free_port
+from support.live import ROOT_KEY, ROOT_SECRET
+from support.serve_process import iamd_serve
 
 DOMAIN = "s3.example.test"
-ENV = {
-    "IAMD_ACCOUNT_ID": ACCOUNT,
-    "IAMD_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-    "IAMD_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-    "IAMD_MASTER_KEY": "22" * 32,
-}
 
 
 @pytest.fixture(scope="module")
 def endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """A real ``iamd serve`` process given ``--s3-domain``; yields its port."""
-    port = free_port()
-    data_dir: Path = tmp_path_factory.mktemp("s3-domain")
-    command = [sys.executable, "-m", "iamd.cli.main", "serve", "--port", str(port)]
-    command += ["--data-dir", str(data_dir), "--s3-domain", DOMAIN]
-    proc = subprocess.Popen(
-        command, env={**os.environ, **ENV}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_iamd/health", timeout=1):
-                    break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"iamd did not start:\n{output}")
-            time.sleep(0.1)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    data_dir = tmp_path_factory.mktemp("s3-domain")
+    with iamd_serve("--data-dir", str(data_dir), "--s3-domain", DOMAIN, master_key="22" * 32) as up:
+        yield up.port
 
 
 def _client(port: int, host: str, style: str) -> Any:

@@ -4,11 +4,7 @@ second, with no restart."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,52 +14,14 @@ import boto3
 from botocore.exceptions import ClientError
 
 from support import postgres
-from support.live import ACCOUNT, NO_RETRIES, ROOT_KEY, ROOT_SECRET, free_port
-
-ENV = {
-    "IAMD_ACCOUNT_ID": ACCOUNT,
-    "IAMD_ROOT_ACCESS_KEY_ID": ROOT_KEY,
-    "IAMD_ROOT_SECRET_ACCESS_KEY": ROOT_SECRET,
-    "IAMD_MASTER_KEY": "11" * 32,
-}
+from support.live import NO_RETRIES, ROOT_KEY, ROOT_SECRET
+from support.serve_process import iamd_serve
 
 
 @contextmanager
 def process(url: str, data_dir: Path) -> Iterator[str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "iamd.cli.main",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(data_dir),
-        "--database-url",
-        url,
-    ]
-    proc = subprocess.Popen(
-        command, env={**os.environ, **ENV}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{endpoint}/_iamd/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                output = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"iamd did not start:\n{output}")
-            time.sleep(0.1)
-        yield endpoint
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+    with iamd_serve("--data-dir", str(data_dir), "--database-url", url) as up:
+        yield up.endpoint
 
 
 def client(endpoint: str, key: str = ROOT_KEY, secret: str = ROOT_SECRET) -> Any:

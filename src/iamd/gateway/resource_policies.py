@@ -62,16 +62,14 @@ import asyncio
 import contextlib
 import json
 import logging
-import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iamd.catalog.actions import lookup_action
 from iamd.errors import AWSError
 from iamd.gateway import calls, responses
-from iamd.gateway.resource_tags import Arn, UnreadableError, missing
+from iamd.gateway.resource_tags import Arn, UnreadableError, creates_or_deletes, missing
 from iamd.gateway.s3_actions import Check
 from iamd.gateway.services import ServiceInfo
 from iamd.policy import Decision, MalformedPolicyError, Outcome, Policy, PolicyKind, parse_policy
@@ -97,7 +95,6 @@ POLICY_WRITES = frozenset(
     }
 )
 """Operations that change a resource policy (or which policy applies), on success."""
-_LIFECYCLE = re.compile(r"^(?:Create|Delete)(.+)$")
 _ALLOWED = Decision(Outcome.ALLOWED, None)
 
 Call = Callable[[str, str, dict[str, Any], str], Awaitable[calls.Answer]]
@@ -186,18 +183,7 @@ def changes_policy(operation: str, action: str) -> bool:
     """Whether a successful call may have changed the policy that applies to the resources it
     names: a policy write, or creating or deleting a resource of the type its action acts on
     (DeleteQueue, CreateKey, DeleteSecret; not DeleteMessage, SQS's hot path)."""
-    if operation in POLICY_WRITES:
-        return True
-    found = _LIFECYCLE.match(operation)
-    info = lookup_action(action)
-    if found is None or info is None:
-        return False
-    noun = _squash(found.group(1))
-    return any(_squash(r.name) == noun for r in info.resource_types)
-
-
-def _squash(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return operation in POLICY_WRITES or creates_or_deletes(operation, action)
 
 
 # Reading -------------------------------------------------------------------------------------

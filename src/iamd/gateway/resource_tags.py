@@ -348,6 +348,12 @@ def changes_tags(operation: str, action: str) -> bool:
         return False
     if "Tag" in operation or operation.startswith("Untag"):
         return True
+    return creates_or_deletes(operation, action)
+
+
+def creates_or_deletes(operation: str, action: str) -> bool:
+    """Whether the operation creates or deletes a resource of the type its action acts on
+    (DeleteQueue, CreateKey; not DeleteMessage, whose noun is no resource type of SQS's)."""
     found = _LIFECYCLE.match(operation)
     info = lookup_action(action)
     if found is None or info is None:
