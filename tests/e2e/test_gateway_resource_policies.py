@@ -300,8 +300,10 @@ def test_function_policy_grants_another_account(server: LiveServer) -> None:
     partner, partner_root = new_account(server)
     _, key = user_in(server, partner_root, "caller", allow("lambda:GetFunction", function))
     lam = client(server, "lambda", key)
-    code, message, _ = error_of(lambda: lam.get_function(FunctionName=function))
-    assert code == "AccessDeniedException"
+    code, message, status = error_of(lambda: lam.get_function(FunctionName=function))
+    # Lambda (rest-json) answers a denial with 403, unlike the json services' 400:
+    # https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
+    assert (code, status) == ("AccessDeniedException", 403)
     assert "because no resource-based policy allows the lambda:GetFunction action" in message
     root = server.client("lambda")
     root.add_permission(

@@ -592,7 +592,7 @@ class Gateway:
             return AWSError(
                 decision.message(caller.arn, check.action, check.resource),
                 code=code,
-                status=400 if "json" in service.protocol else 403,
+                status=responses.denied_status(service),
                 sender=True,
             )
         # EC2 encodes the decision; sts:DecodeAuthorizationMessage reveals it.
@@ -675,7 +675,7 @@ class Gateway:
 def _unmapped(exchange: _Exchange, what: str) -> AWSError:
     exchange.operation = exchange.operation or "Unknown"
     code = responses.denied_code(exchange.service)
-    status = 400 if "json" in exchange.service.protocol else 403
+    status = responses.denied_status(exchange.service)
     return AWSError(
         f"iamd's gateway cannot map {what} to IAM actions, so it is denied.",
         code=code,

@@ -450,6 +450,6 @@ def unreadable(service: ServiceInfo, caller_arn: str, action: str, resource: str
         f"User: {caller_arn} is not authorized to perform: {action} on resource: {resource} "
         "because iamd could not read the resource's resource-based policy from the backend",
         code=responses.denied_code(service),
-        status=400 if "json" in service.protocol else 403,
+        status=responses.denied_status(service),
         sender=True,
     )

@@ -510,6 +510,6 @@ def unreadable(service: ServiceInfo, caller_arn: str, check: Check) -> AWSError:
         f"{check.resource} because iamd could not read the resource's tags from the backend, "
         "which a policy's conditions need",
         code=responses.denied_code(service),
-        status=400 if "json" in service.protocol else 403,
+        status=responses.denied_status(service),
         sender=True,
     )

@@ -53,6 +53,15 @@ def denied_code(service: ServiceInfo) -> str:
     return "AccessDeniedException" if "json" in service.protocol else "AccessDenied"
 
 
+def denied_status(service: ServiceInfo) -> int:
+    """The HTTP status of a denial: 400 for the json protocol (DynamoDB, KMS, SQS ...), 403
+    for the others, rest-json included (Lambda, API Gateway).
+    https://docs.aws.amazon.com/lambda/latest/api/CommonErrors.html
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/CommonErrors.html
+    """
+    return 400 if service.protocol == "json" else 403
+
+
 def s3_auth_error(error: AWSError, presigned: bool) -> AWSError:
     """An authentication failure as S3 words it."""
     if presigned and error.message.startswith("Signature expired"):
