@@ -23,7 +23,8 @@ from typing import Any
 
 import pytest
 
-from support.gateway import Mfa, allow, client, error_of, make_user, policy, run_aws, write_config
+from support.aws_cli import run_aws, write_config
+from support.gateway import Mfa, allow, client, error_of, make_user, policy
 from support.live import LiveServer
 
 PROD_BUCKET = "production-data-bucket"

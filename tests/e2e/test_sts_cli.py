@@ -13,10 +13,7 @@ from __future__ import annotations
 import calendar
 import importlib.util
 import json
-import os
-import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,48 +22,15 @@ from typing import Any
 import pyotp
 import pytest
 
+from support.aws_cli import run_aws, write_config
 from support.live import LiveServer
 
-AWS = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
 VERSION = "2012-10-17"
-
-
-def run_aws(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The aws CLI with a private HOME and config file, and no credentials in its environment.
-
-    ``start_new_session`` detaches it from any terminal, so the MFA prompt (getpass) reads the
-    code from standard input, as it does under CI, instead of from a developer's terminal.
-    """
-    assert AWS, "the aws CLI is a test dependency (awscli in pyproject)"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    return subprocess.run(
-        [AWS, "--output", "json", *args],
-        env=env,
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
 
 
 def ok(result: subprocess.CompletedProcess[str]) -> Any:
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout) if result.stdout.strip() else None
-
-
-def write_config(home: Path, profiles: dict[str, dict[str, str]]) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    text = ""
-    for name, settings in profiles.items():
-        text += f"[profile {name}]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
-        text += "\n"
-    (home / "config").write_text(text)
 
 
 def cached_expiration(home: Path) -> float:

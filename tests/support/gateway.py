@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -106,36 +101,3 @@ def gateway_events(server: LiveServer, source: str) -> list[dict[str, Any]]:
     with server.app.store.read() as tx:
         stored = tx.repo(AuditEvents).list(AuditFilter(event_source=source), limit=1000)
     return [s.event for s in stored]
-
-
-AWS = shutil.which("aws", path=str(Path(sys.executable).parent)) or shutil.which("aws")
-
-
-def run_aws(home: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    """The aws CLI with a private HOME and config file and no credentials in its environment;
-    detached from any terminal so that its MFA prompt reads the code from standard input."""
-    assert AWS, "the aws CLI is a test dependency (awscli in pyproject)"
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(home),
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-    }
-    return subprocess.run(
-        [AWS, "--output", "json", *args],
-        env=env,
-        input=stdin if stdin is not None else "",
-        capture_output=True,
-        text=True,
-        timeout=300,
-        start_new_session=True,
-    )
-
-
-def write_config(home: Path, profiles: dict[str, dict[str, str]]) -> None:
-    home.mkdir(parents=True, exist_ok=True)
-    text = ""
-    for name, settings in profiles.items():
-        text += f"[profile {name}]\n" + "".join(f"{k} = {v}\n" for k, v in settings.items())
-        text += "\n"
-    (home / "config").write_text(text)
