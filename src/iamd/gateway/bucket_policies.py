@@ -10,9 +10,9 @@ on the backend) goes unseen.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
+from iamd.gateway.expiring import MISSING, Expiring
 from iamd.policy import MalformedPolicyError, Policy, PolicyKind, parse_policy
 from iamd.store import Store
 from iamd.store.repos.gateway_buckets import GatewayBuckets
@@ -22,7 +22,8 @@ log = logging.getLogger("iamd.gateway")
 Fetch = Callable[[str], Awaitable[tuple[int, bytes]]]
 """GET ``/{bucket}?policy`` on the backend: (status, body)."""
 
-MAX_ENTRIES = 10_000
+OWNERS_KEPT = 10_000
+"""Bucket owners change only through the gateway (created, deleted), so they do not expire."""
 
 
 class BucketPolicies:
@@ -31,18 +32,18 @@ class BucketPolicies:
         self.default_owner = default_owner
         self.fetch = fetch
         self.ttl = ttl
-        self._policies: dict[str, tuple[float, Policy | None]] = {}
+        self._policies: Expiring[str, Policy | None] = Expiring(ttl)
         self._owners: dict[str, str] = {}
 
     def invalidate(self, bucket: str) -> None:
-        self._policies.pop(bucket, None)
+        self._policies.drop([bucket])
         self._owners.pop(bucket, None)
 
     async def policy(self, bucket: str) -> Policy | None:
-        now = time.monotonic()
         hit = self._policies.get(bucket)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        if hit is not MISSING:
+            return hit
+        generation = self._policies.generation
         status, body = await self.fetch(bucket)
         policy: Policy | None = None
         if status == 200 and body.strip():
@@ -53,9 +54,8 @@ class BucketPolicies:
                 log.warning("gateway: the bucket policy of %s does not parse; ignored", bucket)
         elif status >= 500:
             raise RuntimeError(f"the backend answered {status} for the policy of {bucket}")
-        if len(self._policies) >= MAX_ENTRIES:
-            self._policies.clear()
-        self._policies[bucket] = (now + self.ttl, policy)
+        # Not kept if a policy write passed through meanwhile: the answer may predate it.
+        self._policies.put(bucket, policy, generation)
         return policy
 
     def owner(self, bucket: str) -> str:
@@ -65,7 +65,7 @@ class BucketPolicies:
         with self.store.read() as tx:
             found = tx.repo(GatewayBuckets).owner(bucket)
         owner = found or self.default_owner
-        if len(self._owners) >= MAX_ENTRIES:
+        if len(self._owners) >= OWNERS_KEPT:
             self._owners.clear()
         self._owners[bucket] = owner
         return owner

@@ -62,13 +62,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from iamd.errors import AWSError
 from iamd.gateway import calls, responses
+from iamd.gateway.expiring import MISSING, Expiring
 from iamd.gateway.resource_tags import Arn, UnreadableError, creates_or_deletes, missing
 from iamd.gateway.s3_actions import Check
 from iamd.gateway.services import ServiceInfo
@@ -77,7 +77,6 @@ from iamd.services.caller import Caller
 
 log = logging.getLogger("iamd.gateway")
 
-MAX_ENTRIES = 10_000
 SERVICES = frozenset({"kms", "sqs", "sns", "lambda", "secretsmanager"})
 POLICY_WRITES = frozenset(
     {
@@ -269,7 +268,6 @@ NOTHING = Found()
 
 @dataclass(slots=True)
 class _Entry:
-    expires: float
     document: str | None
     parsed: dict[str, Policy | None] = field(default_factory=dict)
     """By owner account: the document read in that account."""
@@ -283,9 +281,8 @@ class ResourcePolicies:
         self.ttl = ttl
         self.reads = 0
         """Calls made to the backend for policies and aliases (tests watch it)."""
-        self._entries: dict[str, _Entry] = {}
-        self._aliases: dict[str, tuple[float, Arn | None]] = {}
-        self._generation = 0
+        self._entries: Expiring[str, _Entry] = Expiring(ttl)
+        self._aliases: Expiring[str, Arn | None] = Expiring(ttl)
 
     async def _call(
         self, signing_name: str, operation: str, params: dict[str, Any], region: str
@@ -346,39 +343,31 @@ class ResourcePolicies:
 
     async def _alias(self, arn: Arn, backend: str | None, region: str) -> Arn | None:
         """The key an alias names, in the alias's account."""
-        now = time.monotonic()
         hit = self._aliases.get(arn.key)
-        if hit is not None and hit[0] > now:
-            key = hit[1]
+        if hit is not MISSING:
+            key = hit
         else:
-            generation = self._generation
+            generation = self._aliases.generation
             where = arn.region or region
             alias = "alias/" + arn.resource.split("alias/", 1)[1]
             answer = await self._call("kms", "DescribeKey", {"KeyId": alias}, where)
             data = _output(answer, "DescribeKey")
             text = (data.get("KeyMetadata") or {}).get("Arn") if data else None
             key = Arn.parse(text) if isinstance(text, str) else None
-            if generation == self._generation:
-                if len(self._aliases) >= MAX_ENTRIES:
-                    self._aliases.clear()
-                self._aliases[arn.key] = (now + self.ttl, key)
+            self._aliases.put(arn.key, key, generation)
         if key is None:
             return None
         return Arn(arn.partition, "kms", arn.region or key.region, arn.account, key.resource)
 
     async def _entry(self, arn: Arn, backend: str | None, region: str) -> _Entry:
-        now = time.monotonic()
         hit = self._entries.get(arn.key)
-        if hit is not None and hit.expires > now:
+        if hit is not MISSING:
             return hit
-        generation = self._generation
+        generation = self._entries.generation
         url = await self.url() if arn.service == "sqs" else ""
         document = await read_policy(self._call, arn.in_account(backend), url, arn.region or region)
-        entry = _Entry(now + self.ttl, document)
-        if generation == self._generation:  # no policy change passed by meanwhile
-            if len(self._entries) >= MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[arn.key] = entry
+        entry = _Entry(document)
+        self._entries.put(arn.key, entry, generation)  # unless a policy change passed by
         return entry
 
     @staticmethod
@@ -402,7 +391,6 @@ class ResourcePolicies:
         """Forget the policies a successful call may have changed."""
         if status >= 300 or not checks or not changes_policy(operation, checks[0].action):
             return
-        self._generation += 1
         for check in checks:
             arn = Arn.parse(check.resource)
             service = arn.service if arn is not None else check.action.split(":", 1)[0]
@@ -421,14 +409,15 @@ class ResourcePolicies:
                     Arn(found.partition, "lambda", found.region, "", f"function:{name}").key
                 )
             else:
-                self._entries.pop(found.key, None)
+                self._entries.drop([found.key])
 
     def _forget(self, start: str, prefix: bool = True) -> None:
         """Drop the entries whose key is ``start`` or starts with ``start:`` (with ``prefix``
         False: whose key holds ``start``, a service's ``:kms:``)."""
-        for key in list(self._entries):
-            if (key == start or key.startswith(start + ":")) if prefix else start in key:
-                del self._entries[key]
+        if prefix:
+            self._entries.drop(where=lambda key: key == start or key.startswith(start + ":"))
+        else:
+            self._entries.drop(where=lambda key: start in key)
 
 
 def settle(caller: Caller, target: Target, decision: Decision) -> Decision:

@@ -50,7 +50,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from iamd.authorize.context import ContextValue
@@ -59,6 +59,7 @@ from iamd.catalog.condition_keys import lookup_condition_key
 from iamd.errors import AWSError
 from iamd.gateway import calls, mentions, responses
 from iamd.gateway.backend import Backend
+from iamd.gateway.expiring import MISSING, Expiring
 from iamd.gateway.forward import Forwarder
 from iamd.gateway.s3_actions import Check
 from iamd.gateway.services import ServiceInfo
@@ -69,7 +70,6 @@ log = logging.getLogger("iamd.gateway")
 
 Tags = dict[str, str]
 
-MAX_ENTRIES = 10_000
 MAX_PAGES = 20
 BATCH = 100
 """ARNs per GetResources call (its limit) and resource ids per DescribeTags filter."""
@@ -373,8 +373,7 @@ class ResourceTags:
         self.ttl = ttl
         self.reads = 0
         """Calls made to the backend for tags (tests and metrics watch it)."""
-        self._entries: dict[str, tuple[float, Tags]] = {}
-        self._generation = 0
+        self._entries: Expiring[str, Tags] = Expiring(ttl)
         self._account: str | None = None
         self._account_retry = 0.0
 
@@ -394,26 +393,21 @@ class ResourceTags:
             return NOTHING
         account = await self.backend_account(region)
         wanted = {r: tagged(arn).in_account(account) for r, arn in named.items()}
-        now = time.monotonic()
         known: dict[str, Tags | None] = {}
         unread: list[Arn] = []
         for resource, arn in wanted.items():
             hit = self._entries.get(arn.key)
-            if hit is not None and hit[0] > now:
-                known[resource] = hit[1]
+            if hit is not MISSING:
+                known[resource] = hit
             elif arn not in unread:
                 unread.append(arn)
         if unread:
-            generation = self._generation
+            generation = self._entries.generation
             read = await self._read(unread, region)
-            if generation == self._generation:  # no tag change passed by meanwhile
-                if len(self._entries) + len(read) > MAX_ENTRIES:
-                    self._entries.clear()
-                expires = time.monotonic() + self.ttl
-                for text, tags in read.items():
-                    arn = Arn.parse(text)
-                    if tags is not None and arn is not None:
-                        self._entries[arn.key] = (expires, tags)
+            for text, tags in read.items():
+                arn = Arn.parse(text)
+                if tags is not None and arn is not None:
+                    self._entries.put(arn.key, tags, generation)
             for resource, arn in wanted.items():
                 if resource not in known:
                     known[resource] = read.get(str(arn))
@@ -492,15 +486,17 @@ class ResourceTags:
         """Forget the tags a successful call may have changed."""
         if status >= 300 or not checks or not changes_tags(operation, checks[0].action):
             return
-        self._generation += 1
         for check in checks:
             arn = Arn.parse(check.resource)
             if arn is not None:
-                self._entries.pop(tagged(arn).key, None)
+                self._entries.drop([tagged(arn).key])
             else:  # "*" (EC2's CreateTags): which resources is not known; forget the service's
-                service = check.action.split(":", 1)[0]
-                for key in [k for k in self._entries if k.split(":", 3)[2] == service]:
-                    del self._entries[key]
+                self._entries.drop(where=partial(_of_service, check.action.split(":", 1)[0]))
+
+
+def _of_service(service: str, key: str) -> bool:
+    """Whether a cache key (an ARN) names a resource of the service."""
+    return key.split(":", 3)[2] == service
 
 
 def unreadable(service: ServiceInfo, caller_arn: str, check: Check) -> AWSError:
