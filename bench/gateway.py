@@ -24,17 +24,11 @@ import hashlib
 import http.client
 import json
 import os
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -44,84 +38,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
+from harness import KEY, SECRET, run_iamd, run_moto, wrk
 from iamd.gateway.signer import sign
 
-KEY = "AKIABENCHROOT0000001"
-SECRET = "benchsecretbenchsecretbenchsecret0000000"
-ACCOUNT = "111122223333"
 BUCKET = "bench-bucket"
 OBJECT = b"x" * 1024
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url}: the server did not start")
-
-
-@contextmanager
-def run_moto() -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/moto-api/", proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@contextmanager
-def run_iamd(work: Path, backend: str) -> Iterator[tuple[str, int]]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "IAMD_ROOT_ACCESS_KEY_ID": KEY,
-        "IAMD_ROOT_SECRET_ACCESS_KEY": SECRET,
-        "IAMD_ACCOUNT_ID": ACCOUNT,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "iamd.cli.main",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(work / "iamd-data"),
-        "--backend",
-        backend,
-        "--backend-access-key",
-        "bench",
-        "--backend-secret-key",
-        "bench-secret",
-    ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/_iamd/health", proc)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def presign(endpoint: str, path: str, query: str = "") -> str:
@@ -145,22 +66,6 @@ def signed_put(endpoint: str, path: str, body: bytes) -> dict[str, str]:
     )
     headers.pop("host")
     return headers
-
-
-def _latency(output: str, percentile: str) -> float:
-    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    return round(float(match.group(1)) * _UNITS[match.group(2)], 3) if match else float("nan")
-
-
-def wrk(url: str, duration: int, connections: int, script: Path | None) -> tuple[float, float, int]:
-    threads = min(2, connections)
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
-    if script is not None:
-        command += ["-s", str(script)]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    return rps, _latency(output, "50"), int(errors_match.group(1)) if errors_match else 0
 
 
 def put_script(work: Path, label: str, headers: dict[str, str]) -> Path:
@@ -199,7 +104,7 @@ def cases(endpoint: str, work: Path, label: str) -> dict[str, tuple[str, Path | 
 
 def check(url: str, script: Path | None) -> None:
     """Every request must succeed: an error answered fast would flatter a figure."""
-    _, _, errors = wrk(url, 1, 1, script)
+    errors = wrk(url, 1, 1, script).errors
     if errors:
         raise SystemExit(f"{url}: {errors} non-2xx answers")
 
@@ -282,7 +187,8 @@ def main() -> int:
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp, run_moto() as moto:
         work = Path(tmp)
-        with run_iamd(work, moto) as (gateway, pid):
+        backend = ["--backend", moto, "--backend-access-key", "bench"]
+        with run_iamd(work, *backend, "--backend-secret-key", "bench-secret") as (gateway, pid):
             prepare(gateway)  # through the gateway: the bucket is the root account's
             direct_cases = cases(moto, work, "direct")
             gateway_cases = cases(gateway, work, "gateway")
@@ -295,8 +201,8 @@ def main() -> int:
                 for _ in range(args.rounds):
                     for prefix, table in (("d", direct_cases), ("g", gateway_cases)):
                         url, script = table[operation]
-                        rps, _, _ = wrk(url, args.duration, args.connections, script)
-                        _, p50, _ = wrk(url, args.duration, 1, script)
+                        rps = wrk(url, args.duration, args.connections, script).rps
+                        p50 = wrk(url, args.duration, 1, script).p50_ms
                         figures[f"{prefix}_rps"].append(rps)
                         figures[f"{prefix}_p50"].append(p50)
                 medians = {k: statistics.median(v) for k, v in figures.items()}

@@ -25,17 +25,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import re
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -47,76 +40,11 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-KEY = "AKIABENCHROOT0000001"
-SECRET = "benchsecretbenchsecretbenchsecret0000000"
-ACCOUNT = "111122223333"
+from harness import KEY, SECRET, run_iamd, run_moto, wrk
+
 VERSIONS = {"iam": "2010-05-08", "sts": "2011-06-15"}
 ROLE = "bench-role"
 ASSUMER = "bench-assumer"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, proc: subprocess.Popen[bytes], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"{url}: the server exited")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url}: the server did not start")
-
-
-@contextmanager
-def run_iamd(work: Path) -> Iterator[str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "IAMD_ROOT_ACCESS_KEY_ID": KEY,
-        "IAMD_ROOT_SECRET_ACCESS_KEY": SECRET,
-        "IAMD_ACCOUNT_ID": ACCOUNT,
-    }
-    command = [
-        sys.executable,
-        "-m",
-        "iamd.cli.main",
-        "serve",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(work / "iamd-data"),
-    ]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/_iamd/health", proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@contextmanager
-def run_moto() -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "moto.server", "-p", str(port)]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(f"{url}/moto-api/", proc)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @dataclass(frozen=True)
@@ -228,31 +156,9 @@ class Result:
 PEERLESS = {"LookupEvents"}
 """Operations moto does not implement: measured on iamd only."""
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 TARGETS = {"GetUser": 5000, "AssumeRole": 2000, "GetCallerIdentity": 5000}
 """Requests per second iamd must sustain at 4 connections."""
 P99_MAX_MS = 10
-
-
-def _latency(output: str, percentile: str) -> float:
-    match = re.search(rf"^\s+{percentile}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
-    return round(float(match.group(1)) * _UNITS[match.group(2)], 3) if match else float("nan")
-
-
-def wrk(
-    url: str, duration: int, connections: int, script: Path | None, header: str | None = None
-) -> tuple[float, float, float, int, int]:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
-    if script is not None:
-        command += ["-s", str(script)]
-    if header is not None:
-        command += ["-H", header]
-    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
-    errors_match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = int(errors_match.group(1)) if errors_match else 0
-    return rps, _latency(output, "50"), _latency(output, "99"), total, errors
 
 
 _LUA = """
@@ -353,7 +259,14 @@ def measure(label: str, endpoint: str, work: Path, args: argparse.Namespace) -> 
         check(label, operation, url, script is None, signer)
         header = signer.moto_header() if label == "moto" else None
         duration = args.create_duration if operation == "CreateUser" else args.duration
-        rps, p50, p99, total, errors = wrk(url, duration, args.connections, script, header)
+        load = wrk(url, duration, args.connections, script, header)
+        rps, p50, p99, total, errors = (
+            load.rps,
+            load.p50_ms,
+            load.p99_ms,
+            load.requests,
+            load.errors,
+        )
         results.append(Result(label, operation, round(rps), p50, p99, total, errors))
         print(
             f"  {label:5} {operation:17} {rps:10,.0f} req/s  p50 {p50:7.2f} ms"
@@ -425,7 +338,7 @@ def main() -> int:
     results: list[Result] = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        with run_iamd(work) as endpoint:
+        with run_iamd(work) as (endpoint, _):
             results += measure("iamd", endpoint, work, args)
         if not args.no_moto:
             with run_moto() as endpoint:
