@@ -11,45 +11,22 @@ https://docs.aws.amazon.com/sdk-for-javascript/v3/developer-guide/javascript_s3_
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
-from typing import NoReturn
 
 import pytest
 
 from support.gateway import allow, make_user, policy
+from support.js_sdk import node_with
 from support.live import LiveServer
 
 HERE = Path(__file__).resolve().parent / "js_gateway"
-SDK = HERE / "node_modules" / "@aws-sdk" / "client-s3"
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"the JavaScript SDK test cannot run in CI: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _unavailable("node and npm are needed to run the AWS SDK for JavaScript")
-    if not SDK.is_dir():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0 or not SDK.is_dir():
-            _unavailable(f"npm ci failed in {HERE}:\n{done.stderr[-2000:]}")
-    return node
+    return node_with(HERE, "@aws-sdk/client-s3")
 
 
 def test_assume_role_then_s3_with_the_js_sdk(server: LiveServer, node: str) -> None:

@@ -13,47 +13,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
+from support.js_sdk import node_with
 from support.live import LiveServer
 
 HERE = Path(__file__).resolve().parent / "js"
-SDK = HERE / "node_modules" / "@aws-sdk" / "client-sts"
 VERSION = "2012-10-17"
-
-
-def _unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"the JavaScript SDK test cannot run in CI: {reason}")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
 def node() -> str:
-    """The ``node`` executable, after ``npm ci`` of the pinned SDK when it is not installed."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _unavailable("node and npm are needed to run the AWS SDK for JavaScript")
-    if not SDK.is_dir():
-        done = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            cwd=HERE,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if done.returncode != 0 or not SDK.is_dir():
-            _unavailable(f"npm ci failed in {HERE}:\n{done.stderr[-2000:]}")
-    return node
+    return node_with(HERE, "@aws-sdk/client-sts")
 
 
 def test_assume_role_with_the_js_sdk(
