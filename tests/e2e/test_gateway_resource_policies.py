@@ -20,7 +20,7 @@ from typing import Any
 
 import boto3
 
-from support.gateway import allow, client, error_of, make_user, policy
+from support.gateway import allow, client, error_of, gateway_events, make_user, policy
 from support.live import LiveServer
 
 REGION = "us-east-1"
@@ -132,6 +132,69 @@ def test_an_alias_is_authorized_on_its_key(server: LiveServer) -> None:
     root.update_alias(AliasName=alias, TargetKeyId=other["KeyId"])
     code, message, _ = error_of(lambda: kms.encrypt(KeyId=alias, Plaintext=b"x"))
     assert code == "AccessDeniedException" and other["Arn"] in message
+
+
+def test_decrypt_without_a_key_id_is_authorized_on_the_ciphertexts_key(
+    server: LiveServer,
+) -> None:
+    """Decrypt may leave out KeyId: the symmetric ciphertext names its key, and KMS authorizes
+    kms:Decrypt on that key. A user allowed kms:Decrypt on one key decrypts its ciphertext
+    without naming it, and is denied (seeing no plaintext) for another key's ciphertext; the
+    denial names the key, and so does the audit event. The key policy applies too.
+
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
+    """
+    root = server.client("kms")
+    mine = root.create_key()["KeyMetadata"]
+    theirs = root.create_key()["KeyMetadata"]
+    my_blob = root.encrypt(KeyId=mine["KeyId"], Plaintext=b"mine")["CiphertextBlob"]
+    their_blob = root.encrypt(KeyId=theirs["KeyId"], Plaintext=b"theirs")["CiphertextBlob"]
+    user = make_user(server, name("kms-decrypt"), allow("kms:Decrypt", mine["Arn"]))
+    kms = client(server, "kms", user.key)
+    answer = kms.decrypt(CiphertextBlob=my_blob)
+    assert (answer["Plaintext"], answer["KeyId"]) == (b"mine", mine["Arn"])
+    code, message, status = error_of(lambda: kms.decrypt(CiphertextBlob=their_blob))
+    assert (code, status) == ("AccessDeniedException", 400)
+    assert message == (
+        f"User: {user.arn} is not authorized to perform: kms:Decrypt on resource: "
+        f"{theirs['Arn']} because no identity-based policy allows the kms:Decrypt action"
+    )
+    events = [
+        e
+        for e in gateway_events(server, "kms.amazonaws.com")
+        if e["eventName"] == "Decrypt" and e["userIdentity"].get("arn") == user.arn
+    ]  # newest first
+    assert [(e.get("errorCode"), [r["ARN"] for r in e["resources"]]) for e in events] == [
+        ("AccessDeniedException", [theirs["Arn"]]),
+        (None, [mine["Arn"]]),
+    ]
+    # A Deny in the key policy applies as well, found from the answer's key.
+    root.put_key_policy(
+        KeyId=mine["KeyId"],
+        PolicyName="default",
+        Policy=policy(
+            {
+                "Effect": "Deny",
+                "Principal": {"AWS": user.arn},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+            },
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{server.account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+        ),
+    )
+    code, message, _ = error_of(lambda: kms.decrypt(CiphertextBlob=my_blob))
+    assert code == "AccessDeniedException"
+    assert message.endswith("with an explicit deny in a resource-based policy")
+    # A ciphertext that names no key is the backend's own error, relayed as it is.
+    garbage = b"not a ciphertext" * 4
+    backend_error = error_of(lambda: root.decrypt(CiphertextBlob=garbage))
+    assert error_of(lambda: kms.decrypt(CiphertextBlob=garbage)) == backend_error
+    assert "is not authorized to perform" not in backend_error[1]
 
 
 # SQS -----------------------------------------------------------------------------------------

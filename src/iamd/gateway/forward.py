@@ -148,13 +148,18 @@ class Forwarder:
             return response.status, await response.read()
 
 
-async def relay(response: Response, send: Send, head: bool) -> int:
-    """Stream the backend's answer to the client unchanged; returns the bytes sent."""
-    headers = [
+def returned_headers(response: Response) -> list[tuple[bytes, bytes]]:
+    """The backend's headers as the client gets them: lower-case, less hop-by-hop ones."""
+    return [
         (name.lower(), value)
         for name, value in response.raw_headers
         if name.decode("latin-1").lower() not in _NOT_RETURNED
     ]
+
+
+async def relay(response: Response, send: Send, head: bool) -> int:
+    """Stream the backend's answer to the client unchanged; returns the bytes sent."""
+    headers = returned_headers(response)
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     sent = 0
     if not head:
@@ -163,3 +168,10 @@ async def relay(response: Response, send: Send, head: bool) -> int:
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
     return sent
+
+
+async def replay(response: Response, body: bytes, send: Send) -> None:
+    """Send an answer the gateway read whole (to authorize on what it names) unchanged."""
+    headers = returned_headers(response)
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -31,6 +31,7 @@ from iamd.authorize.context import ContextValue, principal_context, request_cont
 from iamd.authorize.credentials import Credentials
 from iamd.errors import AWSError, MissingAuthenticationToken
 from iamd.gateway import (
+    answer_resources,
     calls,
     checksums,
     chunked,
@@ -44,7 +45,7 @@ from iamd.gateway.addressing import DEFAULT_DOMAINS, locate
 from iamd.gateway.authn import Authenticated, Authenticator, anonymous, credential_scope, is_signed
 from iamd.gateway.backend import Backend, BackendConfig
 from iamd.gateway.bucket_policies import BucketPolicies
-from iamd.gateway.forward import PRESIGN_PARAMS, Forwarder, backend_query, relay
+from iamd.gateway.forward import PRESIGN_PARAMS, Forwarder, backend_query, relay, replay
 from iamd.gateway.generic import map_request
 from iamd.gateway.http1 import Response
 from iamd.gateway.s3_actions import Check, UnmappedOperationError, checks
@@ -531,17 +532,91 @@ class Gateway:
             region=who.region,
             extra={},
         )
-        found = await self.resource_policies.lookup(mapped.checks, who.region)
+        # A Decrypt without a KeyId: its key is known from the answer, authorized then.
+        later = [c for c in mapped.checks if answer_resources.deferred(c)]
+        await self._authorize(who, service, [c for c in mapped.checks if c not in later], context)
+        if not later:
+            exchange.decision = "Allow"
+        response = await self.forwarder.open(
+            method,
+            raw_path,
+            backend_query(raw_query),
+            headers,
+            service=service.signing_name,
+            region=who.region,
+            payload=payload_hash(body),
+            body=body or None,
+            length=len(body) if body or method in ("POST", "PUT") else None,
+        )
+        async with response:
+            answer = None
+            if later:
+                answer = await response.read()
+                if response.status < 300:
+                    await self._authorize_answered(who, service, later, answer, context, exchange)
+                exchange.decision = "Allow"
+            exchange.status = response.status
+            self.resource_tags.after(mapped.operation, mapped.checks, response.status)
+            self.resource_policies.after(mapped.operation, mapped.checks, response.status)
+            self._audit(exchange)
+            if answer is None:
+                await relay(response, send, method == "HEAD")
+            else:
+                await replay(response, answer, send)
+
+    async def _authorize_answered(
+        self,
+        who: Authenticated,
+        service: ServiceInfo,
+        later: list[Check],
+        answer: bytes,
+        context: dict[str, ContextValue],
+        exchange: _Exchange,
+    ) -> None:
+        """Authorize the checks whose resource the backend's answer names; the answer is
+        held back until they pass."""
+        resolved = answer_resources.resolve(
+            later,
+            answer,
+            who.caller.account_id,
+            await self.resource_tags.backend_account(who.region),
+        )
+        if resolved is None:
+            raise AWSError(
+                f"iamd's gateway cannot tell which resource {exchange.operation} used from the "
+                "backend's answer, so it is denied.",
+                code=responses.denied_code(service),
+                status=responses.denied_status(service),
+                sender=True,
+            )
+        exchange.resources = [
+            *(r for r in exchange.resources if r != "*"),
+            *(c.resource for c in resolved),
+        ]
+        await self._authorize(who, service, resolved, context)
+
+    async def _authorize(
+        self,
+        who: Authenticated,
+        service: ServiceInfo,
+        checks: list[Check],
+        context: dict[str, ContextValue],
+    ) -> None:
+        """Every check with the full logic: the resource's policy (read from the backend),
+        its tags when a policy names one; the first denial is raised in the service's format."""
+        if not checks:
+            return
+        found = await self.resource_policies.lookup(checks, who.region)
         tags = await self.resource_tags.lookup(
             [
                 *resource_tags.applicable(self.authorizer.evaluator(who.caller).policies),
                 *found.policies(),
             ],
             service,
-            exchange.resources,
+            [c.resource for c in checks],
             who.region,
         )
-        for check in mapped.checks:
+        for check in checks:
             full = {**context, **check.context, **tags.context(check.resource)}
             target = found.target(check)  # the resource's policy and owner, an alias's key
             if target.account:
@@ -560,24 +635,6 @@ class Gateway:
                 raise self._denied(service, who.caller, named, decision, full)
             if tags.unknown(check.resource):  # a Deny on the tags cannot be ruled out
                 raise resource_tags.unreadable(service, who.caller.arn, check)
-        exchange.decision = "Allow"
-        response = await self.forwarder.open(
-            method,
-            raw_path,
-            backend_query(raw_query),
-            headers,
-            service=service.signing_name,
-            region=who.region,
-            payload=payload_hash(body),
-            body=body or None,
-            length=len(body) if body or method in ("POST", "PUT") else None,
-        )
-        async with response:
-            exchange.status = response.status
-            self.resource_tags.after(mapped.operation, mapped.checks, response.status)
-            self.resource_policies.after(mapped.operation, mapped.checks, response.status)
-            self._audit(exchange)
-            await relay(response, send, method == "HEAD")
 
     def _denied(
         self,
