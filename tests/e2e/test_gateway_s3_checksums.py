@@ -12,7 +12,9 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-ke
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import hashlib
 import http.client
 import io
 import ipaddress
@@ -20,6 +22,7 @@ import json
 import os
 import ssl
 import subprocess
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -203,6 +206,90 @@ def test_a_wrong_checksum_header_is_refused(server: LiveServer, size: int) -> No
     got = s3.get_object(Bucket=bucket, Key="right", ChecksumMode="ENABLED")
     assert got["ChecksumCRC32C"] == checksum_of("CRC32C", data)
     assert got["Body"].read() == data
+
+
+def md5_of(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_a_wrong_content_md5_is_refused(server: LiveServer, size: int) -> None:
+    """S3 checks Content-MD5 against the data it receives: BadDigest and no object for a
+    digest of other data, InvalidDigest for a value that is no MD5 digest (moto keeps either
+    unchecked, so the gateway checks it), the object stored for the right one.
+
+    https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html (BadDigest,
+    InvalidDigest)
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (Content-MD5)
+    """
+    s3 = server.client("s3")
+    bucket = name("md5")
+    s3.create_bucket(Bucket=bucket)
+    data = os.urandom(size)
+    assert error_of(
+        lambda: s3.put_object(Bucket=bucket, Key="wrong", Body=data, ContentMD5=md5_of(b"other"))
+    ) == ("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+    assert error_of(lambda: s3.head_object(Bucket=bucket, Key="wrong"))[2] == 404
+    assert error_of(
+        lambda: s3.put_object(Bucket=bucket, Key="bad", Body=data, ContentMD5="bm90IG1kNQ==")
+    ) == ("InvalidDigest", "The Content-MD5 you specified was not valid.", 400)
+    s3.put_object(Bucket=bucket, Key="right", Body=data, ContentMD5=md5_of(data))
+    assert s3.get_object(Bucket=bucket, Key="right")["Body"].read() == data
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE])
+def test_content_md5_of_an_aws_chunked_upload_is_checked(
+    tls_server: LiveServer, tls_bucket: str, size: int
+) -> None:
+    """Over https boto3 sends the body aws-chunked with a trailing checksum, and a Content-MD5
+    given with it covers the decoded data: a wrong one is BadDigest whether the gateway reads
+    the body whole or streams it."""
+    s3 = tls_server.client("s3")
+    sent: list[bytes] = []
+    s3.meta.events.register(
+        "before-send.s3.PutObject",
+        lambda request, **_: sent.append(request.headers.get("Content-Encoding", b"")),
+    )
+    data = os.urandom(size)
+    key = f"md5-chunked-{size}"
+    assert error_of(
+        lambda: s3.put_object(Bucket=tls_bucket, Key=key, Body=data, ContentMD5=md5_of(b"x"))
+    ) == ("BadDigest", "The Content-MD5 you specified did not match what we received.", 400)
+    assert sent and all(b"aws-chunked" in encoding for encoding in sent)
+    assert error_of(lambda: s3.head_object(Bucket=tls_bucket, Key=key))[2] == 404
+    s3.put_object(Bucket=tls_bucket, Key=key, Body=data, ContentMD5=md5_of(data))
+    assert s3.get_object(Bucket=tls_bucket, Key=key)["Body"].read() == data
+
+
+def test_content_md5_of_a_bucket_subresource_is_checked(server: LiveServer) -> None:
+    """Content-MD5 covers any request body, not only objects': a PutBucketTagging whose
+    digest is not its body's is BadDigest and leaves the bucket's tags as they were."""
+    s3 = server.client("s3")
+    bucket = name("md5-tags")
+    s3.create_bucket(Bucket=bucket)
+    tags = {"TagSet": [{"Key": "team", "Value": "blue"}]}
+    s3.put_bucket_tagging(Bucket=bucket, Tagging=tags)
+    body = (
+        b'<Tagging xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><TagSet><Tag><Key>team</Key>'
+        b"<Value>red</Value></Tag></TagSet></Tagging>"
+    )
+    request = AWSRequest(
+        method="PUT",
+        url=f"{server.url}/{bucket}?tagging",
+        data=body,
+        headers={"Content-MD5": md5_of(body + b" "), "Content-Type": "application/xml"},
+    )
+    S3SigV4Auth(Credentials(ROOT_KEY, ROOT_SECRET), "s3", "us-east-1").add_auth(request)
+    prepared = request.prepare()
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.urlopen(
+            urllib.request.Request(
+                prepared.url, data=body, headers=dict(prepared.headers), method="PUT"
+            )
+        )
+    assert answer.value.code == 400
+    assert b"<Code>BadDigest</Code>" in answer.value.read()
+    assert s3.get_bucket_tagging(Bucket=bucket)["TagSet"] == tags["TagSet"]
 
 
 def test_secure_transport_is_true_over_https_only(

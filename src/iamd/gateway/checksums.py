@@ -32,6 +32,8 @@ except ImportError:  # pragma: no cover - awscrt comes with the gateway extra
 DIGEST_SIZES: dict[str, int] = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8, "SHA1": 20, "SHA256": 32}
 """S3's checksum algorithms and the size of each one's digest in bytes."""
 PREFIX = "x-amz-checksum-"
+MD5 = "MD5"
+"""``Content-MD5``: not one of the additional checksums, but checked the same way (RFC 1864)."""
 
 
 def header_name(algorithm: str) -> str:
@@ -75,6 +77,9 @@ class Running:
         if algorithm in ("SHA1", "SHA256"):
             self._hash = hashlib.new(algorithm.lower())
             self._update: Callable[[bytes], None] = self._hash.update
+        elif algorithm == MD5:
+            self._hash = hashlib.md5(usedforsecurity=False)
+            self._update = self._hash.update
         elif algorithm == "CRC32":
             self._update = self._crc32
         else:
@@ -148,12 +153,41 @@ def from_headers(headers: Mapping[str, str]) -> Checksum | None:
     return found
 
 
+def content_md5(headers: Mapping[str, str]) -> Checksum | None:
+    """The ``Content-MD5`` header of a request with a body, or None; one that is not the
+    base64 of 16 bytes is S3's InvalidDigest
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)."""
+    value = headers.get("content-md5")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != 16:
+        raise AWSError(
+            "The Content-MD5 you specified was not valid.",
+            code="InvalidDigest",
+            status=400,
+            sender=True,
+        )
+    return Checksum(MD5, base64.b64encode(raw).decode())
+
+
 def invalid_request(message: str) -> AWSError:
     return AWSError(message, code="InvalidRequest", status=400, sender=True)
 
 
 def mismatch(algorithm: str) -> AWSError:
     """S3's answer when the data's checksum is not the declared one."""
+    if algorithm == MD5:
+        return AWSError(
+            "The Content-MD5 you specified did not match what we received.",
+            code="BadDigest",
+            status=400,
+            sender=True,
+        )
     return AWSError(
         f"The {algorithm} you specified did not match the calculated checksum.",
         code="BadDigest",

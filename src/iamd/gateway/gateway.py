@@ -306,18 +306,19 @@ class Gateway:
         # An x-amz-checksum-* header of the object's data: S3 refuses a mismatch (BadDigest);
         # a backend such as moto would keep it unchecked, so the gateway checks it.
         data_sum = checksums.from_headers(headers) if operation in STREAMED else None
-        if (
-            not streamed
-            and data_sum is not None
-            and checksums.compute(data_sum.algorithm, body) != data_sum.value
-        ):
-            raise checksums.mismatch(data_sum.algorithm)
+        # Content-MD5 likewise, on any request with a body (S3 checks it; moto does not).
+        md5 = checksums.content_md5(headers)
+        sums = [s for s in (data_sum, md5) if s is not None]
+        if not streamed:
+            for declared_sum in sums:
+                if checksums.compute(declared_sum.algorithm, body) != declared_sum.value:
+                    raise checksums.mismatch(declared_sum.algorithm)
         if streamed:
             payload = UNSIGNED_PAYLOAD
             if aws_chunked:
                 assert declared is not None
                 stream, length, payload = await _aws_chunked(
-                    receive, who, declared, forwarded, data_sum, state
+                    receive, who, declared, forwarded, data_sum, md5, state
                 )
                 exchange.body_read = isinstance(stream, bytes)
             else:
@@ -330,7 +331,7 @@ class Gateway:
                     )
                 length = int(size)
                 expected = declared if declared and _HEX64.match(declared) else None
-                stream = _checked_stream(receive, expected, state, data_sum)
+                stream = _checked_stream(_receive_chunks(receive), expected, state, sums)
         try:
             response = await self.forwarder.open(
                 method,
@@ -827,31 +828,32 @@ class _StreamState:
 
 
 async def _checked_stream(
-    receive: Receive,
+    chunks: AsyncIterator[bytes],
     expected: str | None,
     state: _StreamState,
-    data_sum: checksums.Checksum | None = None,
+    sums: list[checksums.Checksum],
 ) -> AsyncIterator[bytes]:
-    """The body as it arrives; with a declared SHA-256 or an x-amz-checksum-* header, the last
-    chunk is held back until the whole body is known to match them, so a backend never
-    completes an upload that does not."""
+    """The body as it arrives; with a declared SHA-256, an x-amz-checksum-* header or a
+    Content-MD5, the last chunk is held back until the whole body is known to match them, so a
+    backend never completes an upload that does not."""
     hasher = hashlib.sha256() if expected else None
-    running = checksums.Running(data_sum.algorithm) if data_sum is not None else None
+    running = [(s, checksums.Running(s.algorithm)) for s in sums]
     pending: bytes | None = None
-    async for chunk in _receive_chunks(receive):
+    async for chunk in chunks:
         if hasher is not None:
             hasher.update(chunk)
-        if running is not None:
-            running.update(chunk)
+        for _, digest in running:
+            digest.update(chunk)
         if pending is not None:
             yield pending
         pending = chunk
     if hasher is not None and hasher.hexdigest() != expected:
         state.fail(_sha256_mismatch())
         raise _BodyMismatchError
-    if running is not None and data_sum is not None and running.value() != data_sum.value:
-        state.fail(checksums.mismatch(data_sum.algorithm))
-        raise _BodyMismatchError
+    for declared, digest in running:
+        if digest.value() != declared.value:
+            state.fail(checksums.mismatch(declared.algorithm))
+            raise _BodyMismatchError
     if pending is not None:
         yield pending
 
@@ -862,6 +864,7 @@ async def _aws_chunked(
     declared: str,
     forwarded: dict[str, str],
     data_sum: checksums.Checksum | None,
+    md5: checksums.Checksum | None,
     state: _StreamState,
 ) -> tuple[AsyncIterator[bytes] | bytes, int, str]:
     """An aws-chunked upload's body for the backend, its length and payload hash; adjusts
@@ -907,12 +910,16 @@ async def _aws_chunked(
     if kept:
         forwarded["content-encoding"] = ",".join(kept)
     data = decoder.decode(_receive_chunks(receive))
+    if md5 is not None and length > SMALL_BODY:
+        data = _checked_stream(data, None, state, [md5])
     if length <= SMALL_BODY:
         try:
             body = b"".join([piece async for piece in data])
         except chunked.ChunkError:
             assert state.error is not None
             raise state.error from None
+        if md5 is not None and checksums.compute(md5.algorithm, body) != md5.value:
+            raise checksums.mismatch(md5.algorithm)
         checksum = decoder.checksum
         if checksum is not None:
             forwarded[checksum.header] = checksum.value

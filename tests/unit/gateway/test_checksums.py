@@ -72,3 +72,21 @@ def test_bad_checksum_headers_are_invalid_requests(headers: dict[str, str], mess
         message,
         400,
     )
+
+
+def test_content_md5_is_read_as_a_checksum_of_the_body() -> None:
+    """Content-MD5 is the base64 of the body's 16-byte MD5 (RFC 1864); anything else is S3's
+    InvalidDigest (https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html)."""
+    data = b"The quick brown fox jumps over the lazy dog"
+    value = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
+    assert checksums.content_md5({}) is None
+    declared = checksums.content_md5({"content-md5": f" {value} "})
+    assert declared == Checksum(checksums.MD5, value)
+    assert checksums.compute(declared.algorithm, data) == value
+    for bad in ("", "not base64!", base64.b64encode(b"short").decode(), "AAAA"):
+        with pytest.raises(AWSError) as error:
+            checksums.content_md5({"content-md5": bad})
+        assert (error.value.code, error.value.status) == ("InvalidDigest", 400)
+    assert checksums.mismatch(checksums.MD5).code == "BadDigest"
+    # Not one of the x-amz-checksum-* algorithms: that header stays refused.
+    assert checksums.algorithm_of("x-amz-checksum-md5") is None
