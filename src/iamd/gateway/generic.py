@@ -7,6 +7,8 @@ not mapped (and the gateway denies it). The resource is the ARN of the action's 
 resource type when the request names it (``TableName``, ``QueueUrl``, ``InstanceId.N``), else
 ``*``; tags in the request become ``aws:RequestTag/*`` and ``aws:TagKeys``
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_tags.html).
+Batches, transactions and the other operations :mod:`iamd.gateway.compound` lists need other
+actions, or several checks; their resources become ARNs here, the same way.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from urllib.parse import parse_qsl, urlsplit
 from iamd.authorize.context import ContextValue
 from iamd.catalog.actions import ActionInfo, lookup_action
 from iamd.catalog.resources import resource_type
+from iamd.gateway.compound import RULES, Need, Rule
 from iamd.gateway.s3_actions import Check, UnmappedOperationError
 from iamd.gateway.services import ServiceInfo
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
+_FIXED = ("Partition", "Region", "Account")
 _QUERY_TAG = re.compile(r"^(?:Tags?|TagSpecification\.\d+\.Tag)\.(?:member\.)?(\d+)\.Key$")
 
 
@@ -65,9 +69,9 @@ def _operation(
         params = {**_form(query), **_form(body.decode("utf-8", "replace"))}
         return params.get("Action"), params
     if service.protocol in ("rest-json", "rest-xml"):
-        found = _match_uri(service.name, method, path)
+        found = _match_uri(service.name, method, path, query)
         if found is not None:
-            params = dict(found[1])
+            params = {**_query_members(service.name, found[0], query), **found[1]}
             if body and "json" in content_type:
                 try:
                     loaded = json.loads(body)
@@ -80,7 +84,12 @@ def _operation(
 
 
 @cache
-def _uri_templates(service: str) -> tuple[tuple[str, re.Pattern[str], int], ...]:
+def _uri_templates(
+    service: str,
+) -> tuple[tuple[str, re.Pattern[str], tuple[tuple[str, str], ...], int], ...]:
+    """Each operation's method and name, path pattern, and the query its URI fixes
+    (``GET /2018-10-31/layers?find=LayerVersion`` is GetLayerVersionByArn, the same path
+    without it ListLayers); the most literal first."""
     from iamd.protocol.models import load_service
 
     spec = load_service(service)
@@ -88,28 +97,51 @@ def _uri_templates(service: str) -> tuple[tuple[str, re.Pattern[str], int], ...]
     for name in spec.operation_names:
         op = spec.operation(name)
         assert op is not None
-        method, uri = op.http["method"], op.http["requestUri"].split("?", 1)[0]
+        method, (uri, _, fixed) = op.http["method"], op.http["requestUri"].partition("?")
         pattern = re.sub(
             r"\\\{([A-Za-z0-9]+)(\\\+)?\\\}",
             lambda m: f"(?P<{m.group(1)}>.+)" if m.group(2) else f"(?P<{m.group(1)}>[^/]+)",
             re.escape(uri.rstrip("/") or "/"),
         )
-        literal = len(_VARIABLE.sub("", uri.replace("{", "${")))
-        out.append((f"{method} {name}", re.compile(f"^{pattern}/?$"), literal))
-    return tuple(sorted(out, key=lambda t: -t[2]))
+        literal = len(_VARIABLE.sub("", uri.replace("{", "${"))) + len(fixed)
+        required = tuple(parse_qsl(fixed, keep_blank_values=True))
+        out.append((f"{method} {name}", re.compile(f"^{pattern}/?$"), required, literal))
+    return tuple(sorted(out, key=lambda t: -t[3]))
 
 
-def _match_uri(service: str, method: str, path: str) -> tuple[str, dict[str, str]] | None:
+def _match_uri(
+    service: str, method: str, path: str, query: str = ""
+) -> tuple[str, dict[str, str]] | None:
     from urllib.parse import unquote
 
-    for key, pattern, _ in _uri_templates(service):
+    given = set(parse_qsl(query, keep_blank_values=True)) if query else set()
+    for key, pattern, required, _ in _uri_templates(service):
         op_method, name = key.split(" ", 1)
-        if op_method != method:
+        if op_method != method or not given.issuperset(required):
             continue
         found = pattern.match(path)
         if found:
             return name, {k: unquote(v) for k, v in found.groupdict().items()}
     return None
+
+
+def _query_members(service: str, operation: str, query: str) -> dict[str, str]:
+    """The members a rest request carries in its query string, by member name (Lambda's
+    GetLayerVersionByArn takes its ``Arn`` there)."""
+    if not query:
+        return {}
+    from iamd.protocol.models import load_service
+
+    op = load_service(service).operation(operation)
+    shape = op.input_shape if op is not None else None
+    if shape is None:
+        return {}
+    where = {
+        member.serialization.get("name", name): name
+        for name, member in shape.members.items()
+        if member.serialization.get("location") == "querystring"
+    }
+    return {where[k]: v for k, v in parse_qsl(query, keep_blank_values=True) if k in where}
 
 
 def _values(params: dict[str, Any], name: str) -> list[str]:
@@ -155,8 +187,7 @@ def _named(
     if rtype is None:
         return []
     arn_format = rtype.arn_format
-    fixed = ("Partition", "Region", "Account")
-    variables = [v for v in _VARIABLE.findall(arn_format) if v not in fixed]
+    variables = [v for v in _VARIABLE.findall(arn_format) if v not in _FIXED]
     if len(variables) != 1:
         return []
     variable = variables[0]
@@ -178,14 +209,68 @@ def _named(
             named = parts[-2] if len(parts) > 1 else ""
             if backend and named != backend and len(named) == 12 and named.isdigit():
                 account = named
-    base = arn_format.replace("${Partition}", "aws").replace("${Region}", region)
-    base = base.replace("${Account}", account)
     # A name parameter may carry the whole ARN (Lambda's FunctionName, Secrets Manager's
     # SecretId, KMS's KeyId): that ARN is the resource, not a name inside another one.
     return [
-        value if value.startswith("arn:") else base.replace("${" + variable + "}", value)
+        value if value.startswith("arn:") else _arn(arn_format, region, account, {variable: value})
         for value in values
     ]
+
+
+def _arn(arn_format: str, region: str, account: str, names: dict[str, str]) -> str:
+    """The ARN of a resource of the caller's account and Region, by the catalog's format."""
+    arn = arn_format.replace("${Partition}", "aws").replace("${Region}", region)
+    arn = arn.replace("${Account}", account)
+    for variable, value in names.items():
+        arn = arn.replace("${" + variable + "}", value)
+    return arn
+
+
+def _needed(
+    operation: str,
+    need: Need,
+    params: dict[str, Any],
+    region: str,
+    account: str,
+    backend: str | None,
+) -> list[str]:
+    """The ARNs a compound operation's :class:`Need` names."""
+    resource = need.resource
+    if resource is None:
+        return _resources(need.action, params, region, account, backend)
+    if isinstance(resource, str) and (resource == "*" or resource.startswith("arn:")):
+        return [resource]
+    names = (resource,) if isinstance(resource, str) else resource
+    info = lookup_action(need.action)
+    required = [r.name for r in info.resource_types if r.required] if info else []
+    rname = need.resource_type or (required[0] if len(required) == 1 else None)
+    rtype = resource_type(need.action.split(":", 1)[0], rname) if rname else None
+    variables = [v for v in _VARIABLE.findall(rtype.arn_format) if v not in _FIXED] if rtype else []
+    if rtype is None or len(variables) != len(names):
+        shown = "/".join(names)
+        raise UnmappedOperationError(f"{operation} ({need.action} on {shown!r}, no ARN format)")
+    return [_arn(rtype.arn_format, region, account, dict(zip(variables, names, strict=True)))]
+
+
+def _compound(
+    operation: str,
+    rule: Rule,
+    params: dict[str, Any],
+    region: str,
+    account: str,
+    backend: str | None,
+) -> list[tuple[str, str]]:
+    """Each (action, resource) a compound operation needs, once, in the request's order."""
+    needs = rule.needs(params)
+    if not needs:
+        raise UnmappedOperationError(f"{operation}, which names nothing to authorize,")
+    out: dict[tuple[str, str], None] = {}
+    for need in needs:
+        if need.action not in rule.actions or lookup_action(need.action) is None:
+            raise UnmappedOperationError(f"{operation} ({need.action})")
+        for resource in _needed(operation, need, params, region, account, backend):
+            out[(need.action, resource)] = None
+    return list(out)
 
 
 _RESOURCE_ARN_PARAMS = ("ResourceArn", "resourceArn", "ResourceARN", "Resource", "ARN")
@@ -259,12 +344,16 @@ def map_request(
         )
     if service.iam_prefix is None:
         raise UnmappedOperationError(f"{service.signing_name} has no IAM actions in iamd's catalog")
+    context = request_tags(params)
+    rule = RULES.get((service.iam_prefix, operation))
+    if rule is not None:
+        needed = _compound(operation, rule, params, region, account, backend_account)
+        return Mapped(operation, [Check(a, r, None, context) for a, r in needed], params)
     action = ACTION_EXCEPTIONS.get(
         (service.iam_prefix, operation), f"{service.iam_prefix}:{operation}"
     )
     if lookup_action(action) is None:
         raise UnmappedOperationError(f"{operation} has no IAM action of the same name ({action})")
-    context = request_tags(params)
     checks = [
         Check(action, resource, None, context)
         for resource in _resources(action, params, region, account, backend_account)
