@@ -94,12 +94,46 @@ def _by_request() -> dict[tuple[str, str], tuple[_Shape, ...]]:
     return {key: tuple(shapes) for key, shapes in grouped.items()}
 
 
+@cache
+def _telling() -> tuple[frozenset[str], frozenset[str]]:
+    """The query parameters whose value a marker fixes (``list-type``), and the headers some
+    operation requires: with the method, the kind and the query's names, all that decides
+    which operation a request is."""
+    valued = {n for shape in _shapes() for n, value in shape.markers if value is not None}
+    headers = {h for shape in _shapes() for h in shape.required_headers}
+    return frozenset(valued), frozenset(headers)
+
+
+_KNOWN: dict[tuple[object, ...], str | None] = {}
+_KNOWN_MAX = 4096
+"""Requests' shapes seen, and their operations: a client repeats a handful of shapes, and
+matching one against the model costs ten times a lookup (ListObjectsV2 tries 30 shapes)."""
+
+
 def identify(method: str, kind: str, query: dict[str, str], headers: dict[str, str]) -> str | None:
     """The S3 operation of a request, or None when no operation of the model fits it.
 
     ``kind`` is ``service``, ``bucket`` or ``object`` (from the addressing); ``query`` holds the
     decoded query parameters and ``headers`` lower-case header names.
     """
+    valued, telling = _telling()
+    key = (
+        method,
+        kind,
+        frozenset(query),
+        tuple((n, query[n]) for n in valued if n in query),
+        frozenset(h for h in telling if h in headers),
+    )
+    if key in _KNOWN:
+        return _KNOWN[key]
+    operation = _match(method, kind, query, headers)
+    if len(_KNOWN) >= _KNOWN_MAX:
+        _KNOWN.clear()  # query names are the client's to choose: keep the table bounded
+    _KNOWN[key] = operation
+    return operation
+
+
+def _match(method: str, kind: str, query: dict[str, str], headers: dict[str, str]) -> str | None:
     for shape in _by_request().get((method, kind), ()):
         if any(
             name not in query or (value is not None and query[name] != value)

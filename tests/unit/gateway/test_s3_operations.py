@@ -106,3 +106,22 @@ def test_identifies_every_operation_from_its_request(operation: str) -> None:
 def test_unknown_shapes_are_not_guessed() -> None:
     assert identify("POST", "bucket", {}, {}) is None  # a browser form upload
     assert identify("PATCH", "object", {}, {}) is None
+
+
+def test_remembered_answers_tell_apart_what_decides_the_operation() -> None:
+    """Answers are remembered by what decides them (the query's names, a marker's value, the
+    headers some operation requires), never by the rest: asked in any order, each request
+    gets the answer the model gives it."""
+    asks = [
+        ("GET", "bucket", {"list-type": "2", "prefix": "a/"}, {}, "ListObjectsV2"),
+        ("GET", "bucket", {"prefix": "a/"}, {}, "ListObjects"),
+        ("GET", "bucket", {"list-type": "1", "prefix": "a/"}, {}, "ListObjects"),
+        ("GET", "bucket", {"list-type": "2", "prefix": "b/"}, {}, "ListObjectsV2"),
+        ("PUT", "object", {}, {"x-amz-copy-source": "/b/k"}, "CopyObject"),
+        ("PUT", "object", {}, {"content-type": "text/plain"}, "PutObject"),
+        ("GET", "object", {"uploadId": "u"}, {}, "ListParts"),
+        ("GET", "object", {}, {}, "GetObject"),
+    ]
+    for _ in range(2):
+        for method, kind, query, headers, operation in [*asks, *reversed(asks)]:
+            assert identify(method, kind, query, headers) == operation
