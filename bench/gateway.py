@@ -7,12 +7,19 @@ object: S3 GetObject (a presigned GET), PutObject (signed in its headers, payloa
 ListObjectsV2 (presigned, a bucket of 20 objects). Requests are signed once before the run and
 replayed by wrk, so that no signing cost lands on the client.
 
-Throughput is measured with ``--connections`` connections; latency p50 with one connection
-(the added latency of the gateway is the difference). Each figure is the median of
-``--rounds`` alternating runs. Finally a ``--big-mib`` object (1 GiB by default) is streamed up
-and down through the gateway while iamd's resident memory is sampled: it must stay flat.
+Throughput is measured with wrk and ``--connections`` connections, the median of ``--rounds``
+alternating runs of ``--duration`` seconds. Latency is measured one request at a time for
+``--latency-seconds``, a direct request and a gateway request in turn, each timed from its
+first byte sent to its last byte received (as wrk times them); the added latency is the
+difference of the two p50s. Taking the two in turn, request by request, matters on this shared
+2-core machine: moto's own p50 drifts by a millisecond or more from one minute to the next
+(its neighbours' load, and a new thread for every connection, which it closes after each
+answer), and runs of each side taken apart left that drift in the difference. Finally a
+``--big-mib`` object (1 GiB by default) is streamed up and down through the gateway while
+iamd's resident memory is sampled: it must stay flat.
 
-    python bench/gateway.py [--duration 5] [--connections 8] [--rounds 3] [--big-mib 1024]
+    python bench/gateway.py [--duration 5] [--connections 8] [--rounds 3]
+                            [--latency-seconds 20] [--big-mib 1024]
 
 Needs wrk (Debian package ``wrk``) and moto (the ``gateway`` extra).
 """
@@ -29,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +46,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from harness import KEY, SECRET, run_iamd, run_moto, wrk
+from harness import KEY, SECRET, Raw, paired_latency, raw_request, run_iamd, run_moto, wrk
 from iamd.gateway.signer import sign
 
 BUCKET = "bench-bucket"
@@ -90,23 +98,36 @@ def prepare(endpoint: str) -> None:
     s3.put_object(Bucket=BUCKET, Key="object", Body=OBJECT)
 
 
-def cases(endpoint: str, work: Path, label: str) -> dict[str, tuple[str, Path | None]]:
+@dataclass(frozen=True)
+class Case:
+    url: str
+    script: Path | None
+    """wrk's Lua script, for a request other than a GET."""
+    raw: Raw
+    """The same request for the latency probe."""
+
+
+def cases(endpoint: str, work: Path, label: str) -> dict[str, Case]:
     path = f"/{BUCKET}/put-object"
+    get = presign(endpoint, f"/{BUCKET}/object")
+    listing = presign(endpoint, f"/{BUCKET}", "list-type=2&prefix=list%2F")
+    put_headers = signed_put(endpoint, path, OBJECT)
     return {
-        "GetObject": (presign(endpoint, f"/{BUCKET}/object"), None),
-        "PutObject": (
+        "GetObject": Case(get, None, raw_request(get)),
+        "PutObject": Case(
             f"{endpoint}{path}",
-            put_script(work, label, signed_put(endpoint, path, OBJECT)),
+            put_script(work, label, put_headers),
+            raw_request(f"{endpoint}{path}", "PUT", put_headers, OBJECT),
         ),
-        "ListObjectsV2": (presign(endpoint, f"/{BUCKET}", "list-type=2&prefix=list%2F"), None),
+        "ListObjectsV2": Case(listing, None, raw_request(listing)),
     }
 
 
-def check(url: str, script: Path | None) -> None:
+def check(case: Case) -> None:
     """Every request must succeed: an error answered fast would flatter a figure."""
-    errors = wrk(url, 1, 1, script).errors
+    errors = wrk(case.url, 1, 1, case.script).errors
     if errors:
-        raise SystemExit(f"{url}: {errors} non-2xx answers")
+        raise SystemExit(f"{case.url}: {errors} non-2xx answers")
 
 
 def rss_kib(pid: int) -> int:
@@ -181,6 +202,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--latency-seconds", type=float, default=20)
     parser.add_argument("--big-mib", type=int, default=1024)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -193,26 +215,26 @@ def main() -> int:
             direct_cases = cases(moto, work, "direct")
             gateway_cases = cases(gateway, work, "gateway")
             for operation in direct_cases:
-                check(*direct_cases[operation])
-                check(*gateway_cases[operation])
-                figures: dict[str, list[float]] = {
-                    k: [] for k in ("d_rps", "g_rps", "d_p50", "g_p50")
-                }
+                direct, through = direct_cases[operation], gateway_cases[operation]
+                check(direct)
+                check(through)
+                figures: dict[str, list[float]] = {"d_rps": [], "g_rps": []}
                 for _ in range(args.rounds):
-                    for prefix, table in (("d", direct_cases), ("g", gateway_cases)):
-                        url, script = table[operation]
-                        rps = wrk(url, args.duration, args.connections, script).rps
-                        p50 = wrk(url, args.duration, 1, script).p50_ms
+                    for prefix, case in (("d", direct), ("g", through)):
+                        rps = wrk(case.url, args.duration, args.connections, case.script).rps
                         figures[f"{prefix}_rps"].append(rps)
-                        figures[f"{prefix}_p50"].append(p50)
+                figures["d_p50"], figures["g_p50"] = paired_latency(
+                    direct.raw, through.raw, args.latency_seconds
+                )
                 medians = {k: statistics.median(v) for k, v in figures.items()}
                 results[operation] = {
                     "direct_rps": round(medians["d_rps"]),
                     "gateway_rps": round(medians["g_rps"]),
                     "throughput_ratio": round(medians["g_rps"] / medians["d_rps"], 3),
-                    "direct_p50_ms": medians["d_p50"],
-                    "gateway_p50_ms": medians["g_p50"],
+                    "direct_p50_ms": round(medians["d_p50"], 3),
+                    "gateway_p50_ms": round(medians["g_p50"], 3),
                     "added_p50_ms": round(medians["g_p50"] - medians["d_p50"], 3),
+                    "latency_samples": len(figures["g_p50"]),
                 }
             if args.big_mib:
                 results["stream"] = stream_big(gateway, pid, args.big_mib)

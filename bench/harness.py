@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 KEY = "AKIABENCHROOT0000001"
 SECRET = "benchsecretbenchsecretbenchsecret0000000"
@@ -118,3 +119,96 @@ def wrk(
         total,
         int(errors.group(1)) if errors else 0,
     )
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One HTTP/1.1 request, ready to send as it is, again and again."""
+
+    host: str
+    port: int
+    data: bytes
+
+
+def raw_request(
+    url: str, method: str = "GET", headers: dict[str, str] | None = None, body: bytes = b""
+) -> Raw:
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items() if k.lower() != "host"]
+    if body or method in ("PUT", "POST"):
+        lines.append(f"Content-Length: {len(body)}")
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return Raw(parts.hostname or "127.0.0.1", parts.port or 80, head + body)
+
+
+def _answer(sock: socket.socket) -> tuple[int, bool]:
+    """Read one response (Content-Length framed); its status and whether the connection stays."""
+    buffer = b""
+    while b"\r\n\r\n" not in buffer:
+        chunk = sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("the server closed the connection")
+        buffer += chunk
+    head, _, body = buffer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1])
+    pairs = (line.partition(":") for line in lines[1:])
+    fields = {name.strip().lower(): value.strip() for name, _, value in pairs}
+    remaining = int(fields.get("content-length", "0")) - len(body)
+    while remaining > 0:
+        chunk = sock.recv(min(remaining, 65536))
+        if not chunk:
+            raise ConnectionError("the server closed the connection mid-body")
+        remaining -= len(chunk)
+    return status, fields.get("connection", "").lower() != "close"
+
+
+class _Probe:
+    """Sends one request repeatedly, timing each from its first byte sent to its last byte
+    received, as wrk does (a connection the server closed is reopened before the clock starts)."""
+
+    def __init__(self, raw: Raw) -> None:
+        self.raw = raw
+        self.sock: socket.socket | None = None
+
+    def once(self) -> float:
+        if self.sock is None:
+            self.sock = socket.create_connection((self.raw.host, self.raw.port))
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        started = time.perf_counter()
+        self.sock.sendall(self.raw.data)
+        status, keep = _answer(self.sock)
+        elapsed = time.perf_counter() - started
+        if not keep:
+            self.sock.close()
+            self.sock = None
+        if not 200 <= status < 300:
+            raise SystemExit(f"{self.raw.host}:{self.raw.port}: answered {status}")
+        return elapsed * 1000
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+
+
+def paired_latency(first: Raw, second: Raw, seconds: float) -> tuple[list[float], list[float]]:
+    """Milliseconds of each request, the two sent in turn, one at a time, for ``seconds``:
+    both see the same moment of a noisy machine, so their medians' difference is what the
+    second adds, not what the neighbours did meanwhile."""
+    a, b = _Probe(first), _Probe(second)
+    try:
+        for _ in range(20):  # warm both paths
+            a.once()
+            b.once()
+        times_a: list[float] = []
+        times_b: list[float] = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            times_a.append(a.once())
+            times_b.append(b.once())
+        return times_a, times_b
+    finally:
+        a.close()
+        b.close()

@@ -89,3 +89,53 @@ def test_a_backend_that_closes_early_is_an_error() -> None:
             [b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\nabc"],
             [(GET, None, False)],
         )
+
+
+def test_a_backend_that_closes_every_connection_has_the_next_one_opened_early() -> None:
+    """moto's server (werkzeug) closes the connection after every answer: the pool opens the
+    next request's connection as soon as an answer is done, so the next request neither waits
+    for a connect nor makes a second one."""
+
+    async def main() -> None:
+        seen: list[bytes] = []
+        accepted: list[int] = []
+        closing = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        server = await serve([closing] * 3, seen, accepted)
+        key = ("127.0.0.1", server.sockets[0].getsockname()[1], False)
+        request = b"GET /b/k HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        pool = Pool()
+        for n in (1, 2, 3):
+            response = await pool.request(key, request, None, is_head=False)
+            async with response:
+                assert (response.status, await response.read()) == (200, b"ok")
+            await asyncio.sleep(0.1)
+            # This request's connection and the next one's, open before it is sent.
+            assert len(accepted) == n + 1
+        pool.close()
+        await asyncio.sleep(0.1)
+        server.close()
+        assert len(seen) == 3
+
+    asyncio.run(main())
+
+
+def test_a_request_waits_for_the_spare_on_its_way_rather_than_connecting_again() -> None:
+    async def main() -> None:
+        seen: list[bytes] = []
+        accepted: list[int] = []
+        closing = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+        server = await serve([closing] * 2, seen, accepted)
+        key = ("127.0.0.1", server.sockets[0].getsockname()[1], False)
+        request = b"GET /b/k HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        pool = Pool()
+        for _ in range(2):  # the second at once, while the spare is still connecting
+            response = await pool.request(key, request, None, is_head=False)
+            async with response:
+                assert await response.read() == b"ok"
+        await asyncio.sleep(0.1)
+        # Two requests, two connections used, and the spare after the last answer: no more.
+        assert len(accepted) == 3
+        pool.close()
+        server.close()
+
+    asyncio.run(main())
