@@ -140,9 +140,11 @@ def test_decrypt_without_a_key_id_is_authorized_on_the_ciphertexts_key(
     """Decrypt may leave out KeyId: the symmetric ciphertext names its key, and KMS authorizes
     kms:Decrypt on that key. A user allowed kms:Decrypt on one key decrypts its ciphertext
     without naming it, and is denied (seeing no plaintext) for another key's ciphertext; the
-    denial names the key, and so does the audit event. The key policy applies too.
+    denial names the key, and so does the audit event. The key policy applies too, and
+    ReEncrypt without SourceKeyId is authorized on the ciphertext's key the same way.
 
     https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html
+    https://docs.aws.amazon.com/kms/latest/APIReference/API_ReEncrypt.html
     """
     root = server.client("kms")
     mine = root.create_key()["KeyMetadata"]
@@ -190,6 +192,22 @@ def test_decrypt_without_a_key_id_is_authorized_on_the_ciphertexts_key(
     code, message, _ = error_of(lambda: kms.decrypt(CiphertextBlob=my_blob))
     assert code == "AccessDeniedException"
     assert message.endswith("with an explicit deny in a resource-based policy")
+    # ReEncrypt without SourceKeyId: kms:ReEncryptFrom on the ciphertext's key, found likewise.
+    target = root.create_key()["KeyMetadata"]
+    mover = make_user(
+        server,
+        name("kms-reencrypt"),
+        allow("kms:ReEncryptFrom", theirs["Arn"]),
+        allow("kms:ReEncryptTo", target["Arn"]),
+    )
+    moving = client(server, "kms", mover.key)
+    moved = moving.re_encrypt(CiphertextBlob=their_blob, DestinationKeyId=target["KeyId"])
+    assert (moved["SourceKeyId"], moved["KeyId"]) == (theirs["Arn"], target["Arn"])
+    code, message, _ = error_of(
+        lambda: moving.re_encrypt(CiphertextBlob=my_blob, DestinationKeyId=target["KeyId"])
+    )
+    assert code == "AccessDeniedException"
+    assert f"kms:ReEncryptFrom on resource: {mine['Arn']}" in message
     # A ciphertext that names no key is the backend's own error, relayed as it is.
     garbage = b"not a ciphertext" * 4
     backend_error = error_of(lambda: root.decrypt(CiphertextBlob=garbage))
