@@ -46,7 +46,7 @@ from iamd.gateway.authn import Authenticated, Authenticator, anonymous, credenti
 from iamd.gateway.backend import Backend, BackendConfig
 from iamd.gateway.bucket_policies import BucketPolicies
 from iamd.gateway.forward import PRESIGN_PARAMS, Forwarder, backend_query, relay, replay
-from iamd.gateway.generic import map_request
+from iamd.gateway.generic import map_request, request_service
 from iamd.gateway.http1 import Response
 from iamd.gateway.s3_actions import Check, UnmappedOperationError, checks
 from iamd.gateway.s3_operations import identify
@@ -503,6 +503,9 @@ class Gateway:
         raw_path = raw_path.split("?", 1)[0]
         body = await _read_body(receive)
         exchange.body_read = True
+        service = exchange.service = request_service(
+            service, method, scope["path"], raw_query, headers, body
+        )
         signed = SignedRequest(method, raw_path, raw_query, headers, body)
         if not is_signed(headers, raw_query):
             raise MissingAuthenticationToken("Request is missing Authentication Token")

@@ -1,7 +1,8 @@
 """Mapping a request to any service other than S3, from botocore's model and the catalog.
 
 The operation comes from the wire: ``X-Amz-Target`` for json services, ``Action`` for query and
-EC2 services, the request URI template for rest-json ones. Its action is
+EC2 services, the request URI template for rest-json ones, read with the model of the service the
+request is for among those sharing its signing name (:func:`request_service`). Its action is
 ``{catalog prefix}:{Operation}``, which must be an action the catalog knows, else the request is
 not mapped (and the gateway denies it). The resource is the ARN of the action's one required
 resource type when the request names it (``TableName``, ``QueueUrl``, ``InstanceId.N``), else
@@ -16,16 +17,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from iamd.authorize.context import ContextValue
 from iamd.catalog.actions import ActionInfo, lookup_action
 from iamd.catalog.resources import resource_type
 from iamd.gateway.compound import RULES, Need, Rule
 from iamd.gateway.s3_actions import Check, UnmappedOperationError
-from iamd.gateway.services import ServiceInfo
+from iamd.gateway.services import ServiceInfo, candidates
 
 _VARIABLE = re.compile(r"\$\{([A-Za-z0-9]+)\}")
 _FIXED = ("Partition", "Region", "Account")
@@ -50,6 +51,55 @@ ACTION_EXCEPTIONS: dict[tuple[str, str], str] = {
 
 def _form(text: str) -> dict[str, str]:
     return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def request_service(
+    service: ServiceInfo, method: str, path: str, query: str, headers: dict[str, str], body: bytes
+) -> ServiceInfo:
+    """The model a request is for, among the services that sign with its signing name: the one
+    whose ``targetPrefix`` its ``X-Amz-Target`` (or its RPCv2 ``/service/{prefix}/operation/``
+    path) names, for a query request the one with its ``Action`` (and its ``Version``), for a
+    rest one the first whose URI templates match; ``service`` when none tells them apart, or
+    when it is the only one. DynamoDB Streams signs as ``dynamodb``, SES v2 as ``ses``.
+
+    The same wire is read as by :func:`map_request`, which is then given the service chosen."""
+    found = candidates(service.signing_name)
+    if len(found) < 2:
+        return service
+    target = headers.get("x-amz-target")
+    if not target and "/operation/" in path and path.startswith("/service/"):
+        prefix, _, operation = path[len("/service/") :].partition("/operation/")
+        target = f"{prefix}.{operation}"
+    if target:
+        prefix, _, operation = target.rpartition(".")
+        named = [c for c in found if _metadata(c).get("targetPrefix") == prefix]
+        return _having(named, operation) or (named[0] if named else service)
+    content_type = headers.get("content-type", "")
+    if content_type.startswith("application/x-www-form-urlencoded") or "Action=" in query:
+        params = {**_form(query), **_form(body.decode("utf-8", "replace"))}
+        queries = [c for c in found if c.protocol in ("query", "ec2")]
+        version = params.get("Version")
+        same = [c for c in queries if c.spec is not None and c.spec.api_version == version]
+        action = params.get("Action", "")
+        return _having(same, action) or _having(queries, action) or service
+    for candidate in found:
+        rest = candidate.protocol in ("rest-json", "rest-xml")
+        if rest and _match_uri(candidate.name, method, path, query) is not None:
+            return candidate
+    return service
+
+
+def _metadata(service: ServiceInfo) -> dict[str, Any]:
+    return service.spec.model.metadata if service.spec is not None else {}
+
+
+def _having(services: list[ServiceInfo], operation: str) -> ServiceInfo | None:
+    """The first of ``services`` with the operation (Timestream's Write and Query share one
+    ``targetPrefix``; ELB's two versions share ``CreateLoadBalancer``)."""
+    return next(
+        (s for s in services if s.spec is not None and s.spec.operation(operation) is not None),
+        None,
+    )
 
 
 def _operation(
@@ -109,11 +159,13 @@ def _uri_templates(
     return tuple(sorted(out, key=lambda t: -t[3]))
 
 
+@lru_cache(maxsize=1024)
 def _match_uri(
     service: str, method: str, path: str, query: str = ""
 ) -> tuple[str, dict[str, str]] | None:
-    from urllib.parse import unquote
-
+    """The operation a rest request's method, path and query are, and the path's members.
+    Remembered for a while: :func:`request_service` and :func:`map_request` both ask of the
+    same request. The members are not to be changed by the caller."""
     given = set(parse_qsl(query, keep_blank_values=True)) if query else set()
     for key, pattern, required, _ in _uri_templates(service):
         op_method, name = key.split(" ", 1)
@@ -170,8 +222,15 @@ def _resources(
         for r in info.resource_types
         if (rtype := resource_type(info.service, r.name)) is not None
     ]
-    found = _resource_arn(params, formats)
+    typed = tuple(_camel(r.name) + "Arn" for r in info.resource_types)
+    found = _resource_arn(params, formats, typed)
     return [found] if found else ["*"]
+
+
+def _camel(name: str) -> str:
+    """A catalog resource type's name as a member names it: ``configuration-set`` ->
+    ``ConfigurationSet``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name))
 
 
 def _named(
@@ -278,13 +337,29 @@ _RESOURCE_ARN_PARAMS = ("ResourceArn", "resourceArn", "ResourceARN", "Resource",
 ``ResourceArn``, Step Functions' ``resourceArn``, Lambda's ``Resource`` (``{ARN}`` in its URI)."""
 
 
-def _resource_arn(params: dict[str, Any], formats: list[str]) -> str | None:
-    """An ARN the request gives under a generic name, when it is one of the action's resource
-    types (so ``dynamodb:TagResource`` on a table is authorized on the table's ARN)."""
-    for name in _RESOURCE_ARN_PARAMS:
+_ARN_PREFIXED = ("ShardIterator",)
+"""Members whose value opens with its resource's ARN, up to a ``|``: a DynamoDB Streams shard
+iterator is its stream's ARN, ``|1|`` and an opaque part, so GetRecords is authorized on the
+stream
+(https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_streams_GetShardIterator.html)."""
+
+
+def _resource_arn(
+    params: dict[str, Any], formats: list[str], typed: tuple[str, ...] = ()
+) -> str | None:
+    """An ARN the request gives under a generic name, or under its resource type's
+    (``StreamArn``), when it is one of the action's resource types (so ``dynamodb:TagResource``
+    on a table is authorized on the table's ARN, ``dynamodb:DescribeStream`` on the stream's)."""
+    for name in (*_RESOURCE_ARN_PARAMS, *typed, *(t[:1].lower() + t[1:] for t in typed)):
         for value in _values(params, name):
             if value.startswith("arn:") and any(_arn_pattern(f).match(value) for f in formats):
                 return value
+    for name in _ARN_PREFIXED:
+        carrier = params.get(name)
+        if isinstance(carrier, str) and carrier.startswith("arn:") and "|" in carrier:
+            arn = carrier.split("|", 1)[0]
+            if any(_arn_pattern(f).match(arn) for f in formats):
+                return arn
     return None
 
 
@@ -333,7 +408,8 @@ def map_request(
     account: str,
     backend_account: str | None = None,
 ) -> Mapped:
-    """The operation and the checks of a request, or :class:`UnmappedOperationError`."""
+    """The operation and the checks of a request, or :class:`UnmappedOperationError`.
+    ``service`` is the request's own model, as :func:`request_service` chooses it."""
     operation, params = _operation(service, method, path, query, headers, body)
     what = f"{service.signing_name} request {method} {path}"
     if not operation:
